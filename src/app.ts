@@ -1,0 +1,101 @@
+import type { Connection } from 'mongoose';
+import type { Redis } from 'ioredis';
+import type { AppConfig } from './config';
+import { connectMongo } from './infra/mongo/connection';
+import { ensureIndexes, registerModels } from './infra/mongo/models';
+import { MongoAppointmentRepository } from './infra/mongo/appointment.repository';
+import { newId } from './infra/mongo/object-ids';
+import { MongoServiceRepository } from './infra/mongo/service.repository';
+import { MongoSlotRepository } from './infra/mongo/slot.repository';
+import { connectRedis, waitForRedis } from './infra/redis/connection';
+import { OpenSlotGate, RedlockSlotGate } from './infra/redis/slot-gate';
+import { createLogger, type Logger } from './logger';
+import { startRpcServer } from './rpc/server';
+import { AppointmentQueryService } from './services/appointment-query.service';
+import { BookingService } from './services/booking.service';
+import { CatalogService } from './services/catalog.service';
+
+export interface RunningApp {
+  port: number;
+  address: string;
+  logger: Logger;
+  /** Stops taking calls, drains, then closes Redis and MongoDB. Idempotent. */
+  shutdown(reason?: string): Promise<void>;
+}
+
+/**
+ * The composition root: connects to MongoDB and Redis, builds repositories and
+ * services with plain constructors, and serves them over gRPC.
+ */
+export async function startApp(config: AppConfig, opts: { logger?: Logger } = {}): Promise<RunningApp> {
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const clock = (): Date => new Date();
+
+  let mongo: Connection | undefined;
+  let redis: Redis | undefined;
+  try {
+    mongo = await connectMongo(config.mongo);
+    const models = registerModels(mongo);
+    await ensureIndexes(models);
+
+    let lastRedisError = '';
+    redis = connectRedis(config.redis, (err) => {
+      // ioredis reports every failed reconnect; log each distinct failure once.
+      if (err.message !== lastRedisError) logger.warn({ err: err.message }, 'redis connection error');
+      lastRedisError = err.message;
+    });
+    redis.on('ready', () => {
+      if (lastRedisError) logger.info('redis connection restored');
+      lastRedisError = '';
+    });
+    await waitForRedis(redis, 10_000);
+
+    const services = new MongoServiceRepository(models);
+    const slots = new MongoSlotRepository(models);
+    const appointments = new MongoAppointmentRepository(models);
+    const gate = config.lock.enabled ? new RedlockSlotGate([redis], config.lock.ttlMs) : new OpenSlotGate();
+
+    const rpc = await startRpcServer({
+      services: {
+        catalog: new CatalogService(services, slots, clock, {
+          maxSlotsPerGeneration: config.maxSlotsPerGeneration,
+        }),
+        booking: new BookingService({
+          services,
+          slots,
+          appointments,
+          gate,
+          clock,
+          newId,
+          lockFailureMode: config.lock.failureMode,
+          logger,
+        }),
+        queries: new AppointmentQueryService(appointments, services, slots),
+      },
+      logger,
+      host: config.bindHost,
+      port: config.port,
+      maxReceiveMessageBytes: config.grpcMaxReceiveMessageBytes,
+    });
+    const address = `${config.bindHost}:${rpc.port}`;
+    logger.info({ address, lock: config.lock }, 'booking service listening');
+
+    const mongoConnection = mongo;
+    const redisClient = redis;
+    let stopping: Promise<void> | undefined;
+    const shutdown = (reason = 'shutdown'): Promise<void> =>
+      (stopping ??= (async () => {
+        logger.info({ reason }, 'shutting down: draining calls');
+        await rpc.shutdown(config.shutdownGraceMs);
+        redisClient.disconnect();
+        await mongoConnection.close();
+        logger.info('shut down');
+      })());
+
+    return { port: rpc.port, address, logger, shutdown };
+  } catch (err) {
+    redis?.disconnect();
+    await mongo?.close().catch(() => undefined);
+    throw err;
+  }
+}

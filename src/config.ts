@@ -1,0 +1,72 @@
+import { z } from 'zod';
+
+/**
+ * The only reader of process.env. Everything is validated at start-up; a bad
+ * value stops the process with a message naming the variable.
+ */
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const schema = z.object({
+  PORT: int(0, 65535).default(50051),
+  BIND_HOST: z.string().min(1).default('0.0.0.0'),
+  MONGODB_URI: z
+    .string({ error: 'is required (for example mongodb://127.0.0.1:27017/booking)' })
+    .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI'),
+  MONGODB_SERVER_SELECTION_TIMEOUT_MS: int(100, 120_000).default(5_000),
+  REDIS_URL: z
+    .string({ error: 'is required (for example redis://127.0.0.1:6379)' })
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'),
+  REDIS_COMMAND_TIMEOUT_MS: int(10, 60_000).default(500),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BOOKING_LOCK_ENABLED: bool.default(true),
+  BOOKING_LOCK_TTL_MS: int(100, 60_000).default(2_000),
+  BOOKING_LOCK_FAILURE_MODE: z.enum(['proceed', 'reject']).default('proceed'),
+  MAX_SLOTS_PER_GENERATION: int(1, 1_000_000).default(40_000),
+  GRPC_MAX_RECEIVE_MESSAGE_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
+  SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
+});
+
+export interface AppConfig {
+  port: number;
+  bindHost: string;
+  mongo: { uri: string; serverSelectionTimeoutMs: number };
+  redis: { url: string; commandTimeoutMs: number };
+  logLevel: string;
+  lock: { enabled: boolean; ttlMs: number; failureMode: 'proceed' | 'reject' };
+  maxSlotsPerGeneration: number;
+  grpcMaxReceiveMessageBytes: number;
+  shutdownGraceMs: number;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  // Empty variables count as unset, as in most deployment tools.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const c = parsed.data;
+  return {
+    port: c.PORT,
+    bindHost: c.BIND_HOST,
+    mongo: { uri: c.MONGODB_URI, serverSelectionTimeoutMs: c.MONGODB_SERVER_SELECTION_TIMEOUT_MS },
+    redis: { url: c.REDIS_URL, commandTimeoutMs: c.REDIS_COMMAND_TIMEOUT_MS },
+    logLevel: c.LOG_LEVEL,
+    lock: {
+      enabled: c.BOOKING_LOCK_ENABLED,
+      ttlMs: c.BOOKING_LOCK_TTL_MS,
+      failureMode: c.BOOKING_LOCK_FAILURE_MODE,
+    },
+    maxSlotsPerGeneration: c.MAX_SLOTS_PER_GENERATION,
+    grpcMaxReceiveMessageBytes: c.GRPC_MAX_RECEIVE_MESSAGE_BYTES,
+    shutdownGraceMs: c.SHUTDOWN_GRACE_MS,
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * Domain errors: a closed set of reasons, each mapped to exactly one gRPC
+ * status code in `src/rpc/error-status.ts`. Services throw only these; anything
+ * else that escapes is a bug (or an outage) and is reported without detail.
+ */
+export type FieldViolation = { field: string; description: string };
+
+export const DOMAIN_REASONS = [
+  'INVALID_ARGUMENT',
+  'SERVICE_NOT_FOUND',
+  'SLOT_NOT_FOUND',
+  'APPOINTMENT_NOT_FOUND',
+  'SLOT_BUSY',
+  'SLOT_UNAVAILABLE',
+  'SLOT_IN_PAST',
+  'SLOT_BOOKED',
+  'SERVICE_INACTIVE',
+  'APPOINTMENT_ALREADY_CANCELLED',
+  'NOT_APPOINTMENT_OWNER',
+  'LOCK_UNAVAILABLE',
+] as const;
+
+export type DomainReason = (typeof DOMAIN_REASONS)[number];
+
+export class DomainError extends Error {
+  override readonly name = 'DomainError';
+
+  constructor(
+    readonly reason: DomainReason,
+    message: string,
+    readonly metadata: Readonly<Record<string, string>> = {},
+    readonly violations: readonly FieldViolation[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export const isDomainError = (err: unknown): err is DomainError => err instanceof DomainError;
+
+export const invalidArgument = (violations: readonly FieldViolation[]): DomainError =>
+  new DomainError(
+    'INVALID_ARGUMENT',
+    `invalid request: ${violations.map((v) => `${v.field}: ${v.description}`).join('; ')}`,
+    {},
+    violations,
+  );
+
+export const serviceNotFound = (serviceId: string): DomainError =>
+  new DomainError('SERVICE_NOT_FOUND', `service ${serviceId} not found`, { serviceId });
+
+export const slotNotFound = (slotId: string): DomainError =>
+  new DomainError('SLOT_NOT_FOUND', `slot ${slotId} not found`, { slotId });
+
+export const appointmentNotFound = (appointmentId: string): DomainError =>
+  new DomainError('APPOINTMENT_NOT_FOUND', `appointment ${appointmentId} not found`, {
+    appointmentId,
+  });

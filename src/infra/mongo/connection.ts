@@ -1,0 +1,25 @@
+import mongoose, { type Connection } from 'mongoose';
+
+export interface MongoOptions {
+  uri: string;
+  /** How long an operation waits for a reachable server before failing. */
+  serverSelectionTimeoutMs: number;
+}
+
+/**
+ * Opens a dedicated connection (not mongoose's global one, so several apps can
+ * live in one process). Commands are not buffered while disconnected: they
+ * fail fast and the caller answers UNAVAILABLE.
+ */
+export async function connectMongo(opts: MongoOptions): Promise<Connection> {
+  const connection = mongoose.createConnection(opts.uri, {
+    serverSelectionTimeoutMS: opts.serverSelectionTimeoutMs,
+    bufferCommands: false,
+    autoIndex: false,
+    autoCreate: false,
+    maxPoolSize: 50,
+  });
+  connection.set('strictQuery', true);
+  await connection.asPromise();
+  return connection;
+}

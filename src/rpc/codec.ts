@@ -1,0 +1,101 @@
+/** Domain records to wire messages, and wire enums to domain values. */
+import type {
+  AppointmentStatus,
+  AppointmentView,
+  MinuteOfDay,
+  ServiceRecord,
+  SlotRecord,
+  SlotStatus,
+} from '../domain/types';
+import {
+  AppointmentStatus as PbAppointmentStatus,
+  SlotStatus as PbSlotStatus,
+  type Appointment,
+  type Service,
+  type Slot,
+} from '../gen/booking/v1/resources';
+import type { TimeOfDay } from '../gen/google/type/timeofday';
+
+const SLOT_STATUS_TO_PB: Record<SlotStatus, PbSlotStatus> = {
+  AVAILABLE: PbSlotStatus.SLOT_STATUS_AVAILABLE,
+  LOCKED: PbSlotStatus.SLOT_STATUS_LOCKED,
+  BOOKED: PbSlotStatus.SLOT_STATUS_BOOKED,
+};
+
+const APPOINTMENT_STATUS_TO_PB: Record<AppointmentStatus, PbAppointmentStatus> = {
+  CONFIRMED: PbAppointmentStatus.APPOINTMENT_STATUS_CONFIRMED,
+  CANCELLED: PbAppointmentStatus.APPOINTMENT_STATUS_CANCELLED,
+};
+
+/** A wire slot status as a domain one; null for UNSPECIFIED; undefined if unknown. */
+export function slotStatusFromPb(value: PbSlotStatus): SlotStatus | null | undefined {
+  if (value === PbSlotStatus.SLOT_STATUS_UNSPECIFIED) return null;
+  return (Object.keys(SLOT_STATUS_TO_PB) as SlotStatus[]).find((k) => SLOT_STATUS_TO_PB[k] === value);
+}
+
+export function appointmentStatusFromPb(value: PbAppointmentStatus): AppointmentStatus | null | undefined {
+  if (value === PbAppointmentStatus.APPOINTMENT_STATUS_UNSPECIFIED) return null;
+  return (Object.keys(APPOINTMENT_STATUS_TO_PB) as AppointmentStatus[]).find(
+    (k) => APPOINTMENT_STATUS_TO_PB[k] === value,
+  );
+}
+
+export const timeOfDayToPb = (minute: MinuteOfDay): TimeOfDay => ({
+  hours: Math.floor(minute / 60),
+  minutes: minute % 60,
+  seconds: 0,
+  nanos: 0,
+});
+
+export function serviceToPb(s: ServiceRecord): Service {
+  return {
+    id: s.id,
+    name: s.name,
+    description: s.description,
+    address: s.address,
+    price: { amountMinor: s.price.amountMinor, currencyCode: s.price.currencyCode },
+    timeZone: s.timeZone,
+    openingTime: timeOfDayToPb(s.openingMinute),
+    closingTime: timeOfDayToPb(s.closingMinute),
+    slotDurationMinutes: s.slotDurationMinutes,
+    active: s.active,
+    createTime: s.createdAt,
+    updateTime: s.updatedAt,
+  };
+}
+
+/**
+ * A slot on the wire. `appointment_id` is shown only to a caller entitled to
+ * that appointment (`visibleAppointmentId`), so a slot listing does not hand
+ * out other users' appointment ids.
+ */
+export function slotToPb(s: SlotRecord, visibleAppointmentId: string | null = null): Slot {
+  return {
+    id: s.id,
+    serviceId: s.serviceId,
+    startTime: s.startTime,
+    endTime: s.endTime,
+    status: SLOT_STATUS_TO_PB[s.status],
+    appointmentId:
+      s.appointmentId !== null && s.appointmentId === visibleAppointmentId ? s.appointmentId : '',
+    revision: s.revision,
+  };
+}
+
+export function appointmentToPb(v: AppointmentView): Appointment {
+  const a = v.appointment;
+  return {
+    id: a.id,
+    userId: a.userId,
+    serviceId: a.serviceId,
+    slotId: a.slotId,
+    status: APPOINTMENT_STATUS_TO_PB[a.status],
+    startTime: a.startTime,
+    endTime: a.endTime,
+    createTime: a.createdAt,
+    cancelTime: a.cancelledAt ?? undefined,
+    cancellationReason: a.cancellationReason,
+    service: v.service ? serviceToPb(v.service) : undefined,
+    slot: v.slot ? slotToPb(v.slot, a.id) : undefined,
+  };
+}

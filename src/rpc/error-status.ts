@@ -1,0 +1,127 @@
+import { Metadata, status as Code, type ServiceError } from '@grpc/grpc-js';
+import type { DomainReason } from '../domain/errors';
+import { isDomainError } from '../domain/errors';
+import type { Any } from '../gen/google/protobuf/any';
+import { BadRequest, ErrorInfo } from '../gen/google/rpc/error_details';
+import { Status } from '../gen/google/rpc/status';
+
+export const ERROR_DOMAIN = 'booking.v1';
+
+/** The gRPC code of each domain reason: the one place this mapping lives. */
+export function codeOf(reason: DomainReason): Code {
+  switch (reason) {
+    case 'INVALID_ARGUMENT':
+      return Code.INVALID_ARGUMENT;
+    case 'SERVICE_NOT_FOUND':
+    case 'SLOT_NOT_FOUND':
+    case 'APPOINTMENT_NOT_FOUND':
+      return Code.NOT_FOUND;
+    case 'SLOT_BUSY':
+      return Code.ABORTED;
+    case 'SLOT_UNAVAILABLE':
+    case 'SLOT_IN_PAST':
+    case 'SLOT_BOOKED':
+    case 'SERVICE_INACTIVE':
+    case 'APPOINTMENT_ALREADY_CANCELLED':
+      return Code.FAILED_PRECONDITION;
+    case 'NOT_APPOINTMENT_OWNER':
+      return Code.PERMISSION_DENIED;
+    case 'LOCK_UNAVAILABLE':
+      return Code.UNAVAILABLE;
+    default: {
+      const unreachable: never = reason;
+      return unreachable;
+    }
+  }
+}
+
+/** How an error is reported: the status sent, and how loudly it is logged. */
+export interface ClassifiedError {
+  error: ServiceError;
+  reason: string;
+  /** expected: the caller's doing; transient: an outage; bug: INTERNAL. */
+  kind: 'expected' | 'transient' | 'bug';
+}
+
+// Driver errors that mean "the database or Redis cannot be reached right now".
+const TRANSIENT_ERROR_NAMES = new Set([
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoServerSelectionError',
+  'MongooseServerSelectionError',
+  'MongoNotConnectedError',
+  'MongoPoolClearedError',
+  'MongoTopologyClosedError',
+  'MaxRetriesPerRequestError',
+]);
+
+function isTransient(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (TRANSIENT_ERROR_NAMES.has(err.name)) return true;
+  const labelled = err as Error & { hasErrorLabel?: (label: string) => boolean };
+  return typeof labelled.hasErrorLabel === 'function' && labelled.hasErrorLabel('RetryableWriteError');
+}
+
+/**
+ * Turns anything a handler threw into a gRPC error. Domain errors keep their
+ * message and carry a google.rpc.Status (ErrorInfo, and BadRequest for
+ * invalid arguments) in `grpc-status-details-bin`. Anything else is reported
+ * as UNAVAILABLE (an outage) or INTERNAL (a bug) with a generic message: the
+ * internal message stays in the logs.
+ */
+export function classifyError(err: unknown): ClassifiedError {
+  if (isDomainError(err)) {
+    const code = codeOf(err.reason);
+    const details: Any[] = [
+      {
+        typeUrl: 'type.googleapis.com/google.rpc.ErrorInfo',
+        value: Buffer.from(
+          ErrorInfo.encode({
+            reason: err.reason,
+            domain: ERROR_DOMAIN,
+            metadata: { ...err.metadata },
+          }).finish(),
+        ),
+      },
+    ];
+    if (err.violations.length > 0) {
+      details.push({
+        typeUrl: 'type.googleapis.com/google.rpc.BadRequest',
+        value: Buffer.from(BadRequest.encode({ fieldViolations: [...err.violations] }).finish()),
+      });
+    }
+    return {
+      error: statusError(code, err.message, err.reason, details),
+      reason: err.reason,
+      kind: code === Code.UNAVAILABLE ? 'transient' : 'expected',
+    };
+  }
+  if (isTransient(err)) {
+    return {
+      error: statusError(Code.UNAVAILABLE, 'a backing service is unavailable; retry', 'BACKEND_UNAVAILABLE'),
+      reason: 'BACKEND_UNAVAILABLE',
+      kind: 'transient',
+    };
+  }
+  return {
+    error: statusError(Code.INTERNAL, 'internal error', 'INTERNAL'),
+    reason: 'INTERNAL',
+    kind: 'bug',
+  };
+}
+
+function statusError(
+  code: Code,
+  message: string,
+  reason: string,
+  details: Any[] = [
+    {
+      typeUrl: 'type.googleapis.com/google.rpc.ErrorInfo',
+      value: Buffer.from(ErrorInfo.encode({ reason, domain: ERROR_DOMAIN, metadata: {} }).finish()),
+    },
+  ],
+): ServiceError {
+  const metadata = new Metadata();
+  metadata.set('grpc-status-details-bin', Buffer.from(Status.encode({ code, message, details }).finish()));
+  return Object.assign(new Error(message), { code, details: message, metadata });
+}

@@ -1,0 +1,129 @@
+import { DomainError, invalidArgument, serviceNotFound, slotNotFound } from '../domain/errors';
+import { maxSlotsFor, planSlots } from '../domain/slot-plan';
+import type {
+  LocalDate,
+  Page,
+  ServiceDefinition,
+  ServiceRecord,
+  SlotRecord,
+  SlotStatus,
+} from '../domain/types';
+import { decodePageToken, toPage } from './page-token';
+import type { Clock, ServiceRepository, SlotRepository } from './ports';
+
+export interface CatalogLimits {
+  /** Most slots one GenerateSlots call may create. */
+  maxSlotsPerGeneration: number;
+}
+
+/** Providers' side: services, their slots, blocking and unblocking. */
+export class CatalogService {
+  constructor(
+    private readonly services: ServiceRepository,
+    private readonly slots: SlotRepository,
+    private readonly clock: Clock,
+    private readonly limits: CatalogLimits,
+  ) {}
+
+  createService(def: ServiceDefinition): Promise<ServiceRecord> {
+    return this.services.create(def, this.clock());
+  }
+
+  async getService(serviceId: string): Promise<ServiceRecord> {
+    const service = await this.services.findById(serviceId);
+    if (!service) throw serviceNotFound(serviceId);
+    return service;
+  }
+
+  async listServices(q: {
+    activeOnly: boolean;
+    pageSize: number;
+    pageToken: string;
+  }): Promise<Page<ServiceRecord>> {
+    const filters = { activeOnly: q.activeOnly };
+    const after = decodePageToken(q.pageToken, filters);
+    const rows = await this.services.list({
+      activeOnly: q.activeOnly,
+      after: after?.id ?? null,
+      limit: q.pageSize + 1,
+    });
+    return toPage(rows, q.pageSize, (s) => ({ key: 0, id: s.id }), filters);
+  }
+
+  async generateSlots(cmd: {
+    serviceId: string;
+    startDate: LocalDate;
+    endDate: LocalDate;
+  }): Promise<{ created: number; existing: number }> {
+    const service = await this.getService(cmd.serviceId);
+    const shape = {
+      openingMinute: service.openingMinute,
+      closingMinute: service.closingMinute,
+      slotDurationMinutes: service.slotDurationMinutes,
+      startDate: cmd.startDate,
+      endDate: cmd.endDate,
+    };
+    const bound = maxSlotsFor(shape);
+    if (bound > this.limits.maxSlotsPerGeneration) {
+      throw invalidArgument([
+        {
+          field: 'end_date',
+          description: `the range would create up to ${bound} slots; at most ${this.limits.maxSlotsPerGeneration} per call`,
+        },
+      ]);
+    }
+    const planned = planSlots({ ...shape, timeZone: service.timeZone });
+    return this.slots.insertMissing(service.id, planned, this.clock());
+  }
+
+  async listSlots(q: {
+    serviceId: string;
+    from: Date | null;
+    to: Date | null;
+    status: SlotStatus | null;
+    pageSize: number;
+    pageToken: string;
+  }): Promise<Page<SlotRecord>> {
+    const filters = {
+      serviceId: q.serviceId,
+      from: q.from?.getTime() ?? null,
+      to: q.to?.getTime() ?? null,
+      status: q.status,
+    };
+    const after = decodePageToken(q.pageToken, filters);
+    if (!after) await this.getService(q.serviceId); // NOT_FOUND for an unknown service
+    const rows = await this.slots.list({
+      serviceId: q.serviceId,
+      from: q.from,
+      to: q.to,
+      status: q.status,
+      after,
+      limit: q.pageSize + 1,
+    });
+    return toPage(rows, q.pageSize, (s) => ({ key: s.startTime.getTime(), id: s.id }), filters);
+  }
+
+  /**
+   * Blocks (LOCKED) or unblocks (AVAILABLE) a slot. Setting the state it is
+   * in already is a no-op that returns the slot. A BOOKED slot is refused.
+   */
+  async setSlotStatus(slotId: string, to: 'AVAILABLE' | 'LOCKED'): Promise<SlotRecord> {
+    const from = to === 'LOCKED' ? 'AVAILABLE' : 'LOCKED';
+    // Retried only when the slot moved between the update and the read.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const changed = await this.slots.transition({ slotId, from, to, now: this.clock() });
+      if (changed) return changed;
+      const slot = await this.slots.findById(slotId);
+      if (!slot) throw slotNotFound(slotId);
+      if (slot.status === to) return slot;
+      if (slot.status === 'BOOKED') {
+        throw new DomainError(
+          'SLOT_BOOKED',
+          `slot ${slotId} is booked; its appointment must be cancelled before it can be blocked or unblocked`,
+          { slotId },
+        );
+      }
+    }
+    throw new DomainError('SLOT_BUSY', `slot ${slotId} is changing; retry`, { slotId });
+  }
+}
