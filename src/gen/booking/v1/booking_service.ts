@@ -6,7 +6,18 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import type { handleUnaryCall, UntypedServiceImplementation } from "@grpc/grpc-js";
+import {
+  type CallOptions,
+  type ChannelCredentials,
+  Client,
+  type ClientOptions,
+  type ClientUnaryCall,
+  type handleUnaryCall,
+  makeGenericClientConstructor,
+  type Metadata,
+  type ServiceError,
+  type UntypedServiceImplementation,
+} from "@grpc/grpc-js";
 import { Timestamp } from "../../google/protobuf/timestamp";
 import { DateMessage } from "../../google/type/date";
 import {
@@ -2188,6 +2199,189 @@ export interface BookingServiceServer extends UntypedServiceImplementation {
   /** A user's appointments, newest first, with service and slot filled in. */
   listAppointments: handleUnaryCall<ListAppointmentsRequest, ListAppointmentsResponse>;
 }
+
+export interface BookingServiceClient extends Client {
+  /** Creates a service. The server assigns its id. */
+  createService(
+    request: CreateServiceRequest,
+    callback: (error: ServiceError | null, response: CreateServiceResponse) => void,
+  ): ClientUnaryCall;
+  createService(
+    request: CreateServiceRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateServiceResponse) => void,
+  ): ClientUnaryCall;
+  createService(
+    request: CreateServiceRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateServiceResponse) => void,
+  ): ClientUnaryCall;
+  /** Returns one service. NOT_FOUND if it does not exist. */
+  getService(
+    request: GetServiceRequest,
+    callback: (error: ServiceError | null, response: GetServiceResponse) => void,
+  ): ClientUnaryCall;
+  getService(
+    request: GetServiceRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetServiceResponse) => void,
+  ): ClientUnaryCall;
+  getService(
+    request: GetServiceRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetServiceResponse) => void,
+  ): ClientUnaryCall;
+  /** Lists services, oldest first. */
+  listServices(
+    request: ListServicesRequest,
+    callback: (error: ServiceError | null, response: ListServicesResponse) => void,
+  ): ClientUnaryCall;
+  listServices(
+    request: ListServicesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListServicesResponse) => void,
+  ): ClientUnaryCall;
+  listServices(
+    request: ListServicesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListServicesResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Creates the slots of a service for a range of local dates, between its
+   * opening and closing time in its time zone. Idempotent: slots that exist
+   * already are counted, not duplicated.
+   */
+  generateSlots(
+    request: GenerateSlotsRequest,
+    callback: (error: ServiceError | null, response: GenerateSlotsResponse) => void,
+  ): ClientUnaryCall;
+  generateSlots(
+    request: GenerateSlotsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GenerateSlotsResponse) => void,
+  ): ClientUnaryCall;
+  generateSlots(
+    request: GenerateSlotsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GenerateSlotsResponse) => void,
+  ): ClientUnaryCall;
+  /** Lists a service's slots in a time range, ordered by start time. */
+  listSlots(
+    request: ListSlotsRequest,
+    callback: (error: ServiceError | null, response: ListSlotsResponse) => void,
+  ): ClientUnaryCall;
+  listSlots(
+    request: ListSlotsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListSlotsResponse) => void,
+  ): ClientUnaryCall;
+  listSlots(
+    request: ListSlotsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListSlotsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Blocks (LOCKED) or unblocks (AVAILABLE) a slot. A BOOKED slot is refused
+   * with FAILED_PRECONDITION, reason SLOT_BOOKED.
+   */
+  setSlotStatus(
+    request: SetSlotStatusRequest,
+    callback: (error: ServiceError | null, response: SetSlotStatusResponse) => void,
+  ): ClientUnaryCall;
+  setSlotStatus(
+    request: SetSlotStatusRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetSlotStatusResponse) => void,
+  ): ClientUnaryCall;
+  setSlotStatus(
+    request: SetSlotStatusRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetSlotStatusResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Books an AVAILABLE slot for a user. ABORTED/SLOT_BUSY when another
+   * booking of the slot is in progress (retry), FAILED_PRECONDITION/
+   * SLOT_UNAVAILABLE when it is not AVAILABLE.
+   */
+  bookSlot(
+    request: BookSlotRequest,
+    callback: (error: ServiceError | null, response: BookSlotResponse) => void,
+  ): ClientUnaryCall;
+  bookSlot(
+    request: BookSlotRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: BookSlotResponse) => void,
+  ): ClientUnaryCall;
+  bookSlot(
+    request: BookSlotRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: BookSlotResponse) => void,
+  ): ClientUnaryCall;
+  /** Cancels a confirmed appointment of the user; its slot is AVAILABLE again. */
+  cancelAppointment(
+    request: CancelAppointmentRequest,
+    callback: (error: ServiceError | null, response: CancelAppointmentResponse) => void,
+  ): ClientUnaryCall;
+  cancelAppointment(
+    request: CancelAppointmentRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CancelAppointmentResponse) => void,
+  ): ClientUnaryCall;
+  cancelAppointment(
+    request: CancelAppointmentRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CancelAppointmentResponse) => void,
+  ): ClientUnaryCall;
+  /** Returns one appointment with its service and slot. */
+  getAppointment(
+    request: GetAppointmentRequest,
+    callback: (error: ServiceError | null, response: GetAppointmentResponse) => void,
+  ): ClientUnaryCall;
+  getAppointment(
+    request: GetAppointmentRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetAppointmentResponse) => void,
+  ): ClientUnaryCall;
+  getAppointment(
+    request: GetAppointmentRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetAppointmentResponse) => void,
+  ): ClientUnaryCall;
+  /** A user's appointments, newest first, with service and slot filled in. */
+  listAppointments(
+    request: ListAppointmentsRequest,
+    callback: (error: ServiceError | null, response: ListAppointmentsResponse) => void,
+  ): ClientUnaryCall;
+  listAppointments(
+    request: ListAppointmentsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListAppointmentsResponse) => void,
+  ): ClientUnaryCall;
+  listAppointments(
+    request: ListAppointmentsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListAppointmentsResponse) => void,
+  ): ClientUnaryCall;
+}
+
+export const BookingServiceClient = makeGenericClientConstructor(
+  BookingServiceService,
+  "booking.v1.BookingService",
+) as unknown as {
+  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): BookingServiceClient;
+  service: typeof BookingServiceService;
+  serviceName: string;
+};
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
