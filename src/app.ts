@@ -3,7 +3,9 @@ import type { Redis } from 'ioredis';
 import type { AppConfig } from './config';
 import { connectMongo } from './infra/mongo/connection';
 import { ensureIndexes, registerModels } from './infra/mongo/models';
-import { MongoAppointmentRepository } from './infra/mongo/appointment.repository';
+import { NoopSlotEvents } from './infra/events/noop-slot-events';
+import { MongoClaimRepository } from './infra/mongo/claim.repository';
+import { MongoIdempotencyStore } from './infra/mongo/idempotency.repository';
 import { newId } from './infra/mongo/object-ids';
 import { MongoServiceRepository } from './infra/mongo/service.repository';
 import { MongoSlotRepository } from './infra/mongo/slot.repository';
@@ -14,11 +16,17 @@ import { startRpcServer } from './rpc/server';
 import { AppointmentQueryService } from './services/appointment-query.service';
 import { BookingService } from './services/booking.service';
 import { CatalogService } from './services/catalog.service';
+import { HoldService } from './services/hold.service';
+import { Idempotency } from './services/idempotency';
+import { Reconciler } from './services/reconciler';
+import { SlotClaims } from './services/slot-claims';
 
 export interface RunningApp {
   port: number;
   address: string;
   logger: Logger;
+  /** The repair loop; tests and tools can run a pass with `runOnce()`. */
+  reconciler: Reconciler;
   /** Stops taking calls, drains, then closes Redis and MongoDB. Idempotent. */
   shutdown(reason?: string): Promise<void>;
 }
@@ -33,6 +41,7 @@ export async function startApp(config: AppConfig, opts: { logger?: Logger } = {}
 
   let mongo: Connection | undefined;
   let redis: Redis | undefined;
+  let reconciler: Reconciler | undefined;
   try {
     mongo = await connectMongo(config.mongo);
     const models = registerModels(mongo);
@@ -52,48 +61,92 @@ export async function startApp(config: AppConfig, opts: { logger?: Logger } = {}
 
     const services = new MongoServiceRepository(models);
     const slots = new MongoSlotRepository(models);
-    const appointments = new MongoAppointmentRepository(models);
+    const claims = new MongoClaimRepository(models);
+    const requests = new MongoIdempotencyStore(models);
+    const events = new NoopSlotEvents();
     const gate = config.lock.enabled ? new RedlockSlotGate([redis], config.lock.ttlMs) : new OpenSlotGate();
+    const idempotency = new Idempotency(requests, clock);
+    const slotClaims = new SlotClaims({
+      slots,
+      claims,
+      gate,
+      events,
+      clock,
+      lockFailureMode: config.lock.failureMode,
+      logger,
+    });
+    reconciler = new Reconciler({
+      slots,
+      claims,
+      requests,
+      slotClaims,
+      clock,
+      logger: logger.child({ component: 'reconciler' }),
+      settings: {
+        graceMs: config.reconciler.graceMs,
+        lookbackMs: config.reconciler.lookbackMs,
+        requestRetentionMs: config.reconciler.requestRetentionMs,
+        batchSize: 500,
+      },
+    });
 
     const rpc = await startRpcServer({
       services: {
-        catalog: new CatalogService(services, slots, clock, {
-          maxSlotsPerGeneration: config.maxSlotsPerGeneration,
-        }),
+        catalog: new CatalogService(
+          services,
+          slots,
+          clock,
+          { maxSlotsPerGeneration: config.maxSlotsPerGeneration },
+          events,
+        ),
         booking: new BookingService({
           services,
           slots,
-          appointments,
-          gate,
+          claims,
+          slotClaims,
+          idempotency,
           clock,
           newId,
-          lockFailureMode: config.lock.failureMode,
-          logger,
+          holdConfirmMarginMs: config.holds.confirmMarginMs,
         }),
-        queries: new AppointmentQueryService(appointments, services, slots),
+        holds: new HoldService({
+          services,
+          slots,
+          claims,
+          slotClaims,
+          idempotency,
+          clock,
+          newId,
+          limits: config.holds,
+        }),
+        queries: new AppointmentQueryService(claims, services, slots, clock),
       },
       logger,
       host: config.bindHost,
       port: config.port,
       maxReceiveMessageBytes: config.grpcMaxReceiveMessageBytes,
     });
+    if (config.reconciler.enabled) reconciler.start(config.reconciler.intervalMs);
     const address = `${config.bindHost}:${rpc.port}`;
     logger.info({ address, lock: config.lock }, 'booking service listening');
 
     const mongoConnection = mongo;
     const redisClient = redis;
+    const runningReconciler = reconciler;
     let stopping: Promise<void> | undefined;
     const shutdown = (reason = 'shutdown'): Promise<void> =>
       (stopping ??= (async () => {
         logger.info({ reason }, 'shutting down: draining calls');
         await rpc.shutdown(config.shutdownGraceMs);
+        await runningReconciler.stop();
         redisClient.disconnect();
         await mongoConnection.close();
         logger.info('shut down');
       })());
 
-    return { port: rpc.port, address, logger, shutdown };
+    return { port: rpc.port, address, logger, reconciler, shutdown };
   } catch (err) {
+    await reconciler?.stop();
     redis?.disconnect();
     await mongo?.close().catch(() => undefined);
     throw err;

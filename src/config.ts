@@ -27,6 +27,14 @@ const schema = z.object({
   MAX_SLOTS_PER_GENERATION: int(1, 1_000_000).default(40_000),
   GRPC_MAX_RECEIVE_MESSAGE_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
+  HOLD_DEFAULT_TTL_SECONDS: int(1, 86_400).default(300),
+  HOLD_MAX_TTL_SECONDS: int(1, 86_400).default(900),
+  HOLD_CONFIRM_MARGIN_MS: int(0, 60_000).default(500),
+  RECONCILER_ENABLED: bool.default(true),
+  RECONCILER_INTERVAL_MS: int(100, 3_600_000).default(5_000),
+  RECONCILER_GRACE_MS: int(0, 3_600_000).default(30_000),
+  RECONCILER_LOOKBACK_MS: int(1_000, 30 * 86_400_000).default(86_400_000),
+  REQUEST_ID_RETENTION_MS: int(60_000, 30 * 86_400_000).default(86_400_000),
 });
 
 export interface AppConfig {
@@ -39,6 +47,14 @@ export interface AppConfig {
   maxSlotsPerGeneration: number;
   grpcMaxReceiveMessageBytes: number;
   shutdownGraceMs: number;
+  holds: { defaultTtlSeconds: number; maxTtlSeconds: number; confirmMarginMs: number };
+  reconciler: {
+    enabled: boolean;
+    intervalMs: number;
+    graceMs: number;
+    lookbackMs: number;
+    requestRetentionMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -68,5 +84,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxSlotsPerGeneration: c.MAX_SLOTS_PER_GENERATION,
     grpcMaxReceiveMessageBytes: c.GRPC_MAX_RECEIVE_MESSAGE_BYTES,
     shutdownGraceMs: c.SHUTDOWN_GRACE_MS,
+    holds: {
+      defaultTtlSeconds: Math.min(c.HOLD_DEFAULT_TTL_SECONDS, c.HOLD_MAX_TTL_SECONDS),
+      maxTtlSeconds: c.HOLD_MAX_TTL_SECONDS,
+      confirmMarginMs: c.HOLD_CONFIRM_MARGIN_MS,
+    },
+    reconciler: {
+      enabled: c.RECONCILER_ENABLED,
+      intervalMs: c.RECONCILER_INTERVAL_MS,
+      graceMs: c.RECONCILER_GRACE_MS,
+      lookbackMs: c.RECONCILER_LOOKBACK_MS,
+      requestRetentionMs: c.REQUEST_ID_RETENTION_MS,
+    },
   };
 }

@@ -32,8 +32,9 @@ export function daysInRange(start: LocalDate, end: LocalDate): number {
 /** Upper bound of the slots a range can produce, computable before planning. */
 export function maxSlotsFor(input: Omit<SlotPlanInput, 'timeZone'>): number {
   const perDay = Math.floor((input.closingMinute - input.openingMinute) / input.slotDurationMinutes);
-  // A day can be up to an hour longer than usual (daylight-saving fall-back).
-  const extra = Math.ceil(60 / input.slotDurationMinutes);
+  // A day can be longer than usual by a daylight-saving fall-back: an hour in
+  // most zones, two in the largest shift the tz database has (Antarctica/Troll).
+  const extra = Math.ceil(120 / input.slotDurationMinutes);
   return Math.max(0, daysInRange(input.startDate, input.endDate)) * (perDay + extra);
 }
 
@@ -66,7 +67,25 @@ export function planSlots(input: SlotPlanInput): PlannedSlot[] {
 
 function atMinuteOfDay(day: DateTime, minute: MinuteOfDay): DateTime {
   if (minute >= 24 * 60) return day.plus({ days: 1 }).startOf('day');
-  // Luxon resolves a wall-clock time in a daylight-saving gap forward past the
-  // gap, and an ambiguous one (fall back) to its first occurrence.
-  return day.set({ hour: Math.floor(minute / 60), minute: minute % 60, second: 0, millisecond: 0 });
+  const hour = Math.floor(minute / 60);
+  const wall = { hour, minute: minute % 60, second: 0, millisecond: 0 };
+  // An ambiguous time (fall back) resolves to its first occurrence.
+  const resolved = day.set(wall);
+  if (resolved.hour === hour && resolved.minute === wall.minute) return resolved;
+  // The time falls in a spring-forward gap, which Luxon skips by the gap's
+  // length: take the first instant after the gap instead.
+  return gapEnd(resolved.minus({ hours: 3 }), resolved);
+}
+
+/** The instant a zone's offset changes between `from` and `to` (to the minute). */
+function gapEnd(from: DateTime, to: DateTime): DateTime {
+  let lo = from.toMillis();
+  let hi = to.toMillis();
+  const offsetAtLo = from.offset;
+  while (hi - lo > 60_000) {
+    const mid = lo + Math.max(1, Math.floor((hi - lo) / 120_000)) * 60_000;
+    if (DateTime.fromMillis(mid, { zone: to.zone }).offset === offsetAtLo) lo = mid;
+    else hi = mid;
+  }
+  return DateTime.fromMillis(hi, { zone: to.zone });
 }

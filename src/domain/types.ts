@@ -2,6 +2,9 @@
 
 export type SlotStatus = 'AVAILABLE' | 'LOCKED' | 'BOOKED';
 export type AppointmentStatus = 'CONFIRMED' | 'CANCELLED';
+/** A hold is a claim record too; once confirmed it is the appointment. */
+export type HoldStatus = 'HELD' | 'RELEASED' | 'EXPIRED';
+export type ClaimStatus = AppointmentStatus | HoldStatus;
 
 export interface Price {
   amountMinor: number;
@@ -29,6 +32,11 @@ export interface ServiceRecord extends ServiceDefinition {
   updatedAt: Date;
 }
 
+/**
+ * A slot as stored: a projection of which claim (appointment or hold) owns
+ * it. The claim records decide; the projection follows them and is repaired
+ * by the reconciler when a crash leaves it behind.
+ */
 export interface SlotRecord {
   id: string;
   serviceId: string;
@@ -37,21 +45,60 @@ export interface SlotRecord {
   status: SlotStatus;
   /** The appointment holding the slot while BOOKED. */
   appointmentId: string | null;
+  /** The hold holding the slot while LOCKED for a user; null for a provider's block. */
+  holdId: string | null;
+  holdExpiresAt: Date | null;
   revision: number;
   updatedAt: Date;
 }
 
-export interface AppointmentRecord {
+/**
+ * A claim on a slot: a hold (HELD until `expiresAt`) or an appointment
+ * (CONFIRMED). At most one claim per slot is active (HELD or CONFIRMED),
+ * enforced by a unique index. A confirmed hold becomes the appointment.
+ */
+export interface ClaimRecord {
   id: string;
   userId: string;
   serviceId: string;
   slotId: string;
-  status: AppointmentStatus;
+  status: ClaimStatus;
   startTime: Date;
   endTime: Date;
   createdAt: Date;
+  updatedAt: Date;
+  /** Holds: when the hold stops counting. */
+  expiresAt: Date | null;
+  /** Holds: the secret half of the hold token. */
+  holdSecret: string | null;
   cancelledAt: Date | null;
   cancellationReason: string;
+  /** The idempotency key of the cancellation, so a retry is recognised. */
+  cancelRequestKey: string | null;
+  rescheduledAt: Date | null;
+  /** The slot it was moved from, until the move is complete. */
+  previousSlotId: string | null;
+}
+
+/** An appointment is a claim whose status is CONFIRMED or CANCELLED. */
+export type AppointmentRecord = ClaimRecord & { status: AppointmentStatus };
+
+export const isAppointment = (c: ClaimRecord): c is AppointmentRecord =>
+  c.status === 'CONFIRMED' || c.status === 'CANCELLED';
+
+/** A HELD claim counts only until it expires. */
+export const isActiveClaim = (c: ClaimRecord, now: Date): boolean =>
+  c.status === 'CONFIRMED' || (c.status === 'HELD' && c.expiresAt !== null && c.expiresAt > now);
+
+/**
+ * The slot as callers see it: a slot LOCKED by a hold that has expired is
+ * AVAILABLE, even before any clean-up has run.
+ */
+export function effectiveSlot(slot: SlotRecord, now: Date): SlotRecord {
+  if (slot.status === 'LOCKED' && slot.holdExpiresAt !== null && slot.holdExpiresAt <= now) {
+    return { ...slot, status: 'AVAILABLE', holdId: null, holdExpiresAt: null };
+  }
+  return slot;
 }
 
 /** An appointment with the service and slot it refers to (either may be gone). */

@@ -79,6 +79,7 @@ export function slotToPb(s: SlotRecord, visibleAppointmentId: string | null = nu
     appointmentId:
       s.appointmentId !== null && s.appointmentId === visibleAppointmentId ? s.appointmentId : '',
     revision: s.revision,
+    holdExpireTime: s.holdExpiresAt ?? undefined,
   };
 }
 
@@ -97,5 +98,6 @@ export function appointmentToPb(v: AppointmentView): Appointment {
     cancellationReason: a.cancellationReason,
     service: v.service ? serviceToPb(v.service) : undefined,
     slot: v.slot ? slotToPb(v.slot, a.id) : undefined,
+    rescheduleTime: a.rescheduledAt ?? undefined,
   };
 }

@@ -11,10 +11,12 @@ export const ERROR_DOMAIN = 'booking.v1';
 export function codeOf(reason: DomainReason): Code {
   switch (reason) {
     case 'INVALID_ARGUMENT':
+    case 'REQUEST_ID_REUSED':
       return Code.INVALID_ARGUMENT;
     case 'SERVICE_NOT_FOUND':
     case 'SLOT_NOT_FOUND':
     case 'APPOINTMENT_NOT_FOUND':
+    case 'HOLD_NOT_FOUND':
       return Code.NOT_FOUND;
     case 'SLOT_BUSY':
       return Code.ABORTED;
@@ -23,6 +25,11 @@ export function codeOf(reason: DomainReason): Code {
     case 'SLOT_BOOKED':
     case 'SERVICE_INACTIVE':
     case 'APPOINTMENT_ALREADY_CANCELLED':
+    case 'HOLD_EXPIRED':
+    case 'HOLD_ALREADY_USED':
+    case 'SLOT_HELD':
+    case 'SAME_SLOT':
+    case 'DIFFERENT_SERVICE':
       return Code.FAILED_PRECONDITION;
     case 'NOT_APPOINTMENT_OWNER':
       return Code.PERMISSION_DENIED;

@@ -21,11 +21,15 @@ import type {
   GenerateSlotsRequest,
   GetAppointmentRequest,
   GetServiceRequest,
+  HoldSlotRequest,
   ListAppointmentsRequest,
   ListServicesRequest,
   ListSlotsRequest,
+  ReleaseHoldRequest,
+  RescheduleAppointmentRequest,
   SetSlotStatusRequest,
 } from '../gen/booking/v1/booking_service';
+import { parseHoldToken, type HoldToken } from '../services/hold-token';
 import type { DateMessage } from '../gen/google/type/date';
 import type { TimeOfDay } from '../gen/google/type/timeofday';
 import { appointmentStatusFromPb, slotStatusFromPb } from './codec';
@@ -195,30 +199,96 @@ export function parseSetSlotStatus(req: SetSlotStatusRequest): {
   return { slotId, status: target! };
 }
 
+const REQUEST_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** An optional AIP-155 request id: empty, or 1 to 64 URL-safe characters (a UUID fits). */
+function requestId(v: Violations, value: string): string {
+  if (value !== '') v.check(REQUEST_ID.test(value), 'request_id', 'must be 1 to 64 of A-Z a-z 0-9 _ -');
+  return value;
+}
+
+function holdToken(v: Violations, value: string, required: boolean): HoldToken | null {
+  if (value === '') {
+    if (required) v.add('hold_token', 'is required');
+    return null;
+  }
+  const token = parseHoldToken(value);
+  if (!token) v.add('hold_token', 'is not a hold token returned by HoldSlot');
+  return token;
+}
+
 export function parseBookSlot(req: BookSlotRequest): {
   slotId: string;
   userId: string;
   serviceId: string | null;
+  hold: HoldToken | null;
+  requestId: string;
 } {
   const v = new Violations();
   const slotId = requireId(v, 'slot_id', req.slotId);
   const userId = requireUserId(v, 'user_id', req.userId);
   const serviceId = req.serviceId === '' ? null : requireId(v, 'service_id', req.serviceId);
+  const hold = holdToken(v, req.holdToken, false);
+  const id = requestId(v, req.requestId);
   v.throwIfAny();
-  return { slotId, userId, serviceId };
+  return { slotId, userId, serviceId, hold, requestId: id };
+}
+
+export function parseHoldSlot(req: HoldSlotRequest): {
+  slotId: string;
+  userId: string;
+  ttlSeconds: number;
+  requestId: string;
+} {
+  const v = new Violations();
+  const slotId = requireId(v, 'slot_id', req.slotId);
+  const userId = requireUserId(v, 'user_id', req.userId);
+  v.check(
+    Number.isInteger(req.ttlSeconds) && req.ttlSeconds >= 0,
+    'ttl_seconds',
+    'must be zero (the default) or a positive number of seconds',
+  );
+  const id = requestId(v, req.requestId);
+  v.throwIfAny();
+  return { slotId, userId, ttlSeconds: req.ttlSeconds, requestId: id };
+}
+
+export function parseReleaseHold(req: ReleaseHoldRequest): { hold: HoldToken; userId: string } {
+  const v = new Violations();
+  const hold = holdToken(v, req.holdToken, true);
+  const userId = requireUserId(v, 'user_id', req.userId);
+  v.throwIfAny();
+  return { hold: hold!, userId };
+}
+
+export function parseRescheduleAppointment(req: RescheduleAppointmentRequest): {
+  appointmentId: string;
+  userId: string;
+  newSlotId: string;
+  requestId: string;
+} {
+  const v = new Violations();
+  const appointmentId = requireId(v, 'appointment_id', req.appointmentId);
+  const userId = requireUserId(v, 'user_id', req.userId);
+  const newSlotId = requireId(v, 'new_slot_id', req.newSlotId);
+  const id = requestId(v, req.requestId);
+  v.throwIfAny();
+  return { appointmentId, userId, newSlotId, requestId: id };
 }
 
 export function parseCancelAppointment(req: CancelAppointmentRequest): {
   appointmentId: string;
   userId: string;
   reason: string;
+  requestId: string;
 } {
   const v = new Violations();
   const appointmentId = requireId(v, 'appointment_id', req.appointmentId);
   const userId = requireUserId(v, 'user_id', req.userId);
   const reason = checkText(v, 'reason', req.reason, { max: 500 });
+  const id = requestId(v, req.requestId);
   v.throwIfAny();
-  return { appointmentId, userId, reason };
+  return { appointmentId, userId, reason, requestId: id };
 }
 
 export function parseGetAppointment(req: GetAppointmentRequest): string {

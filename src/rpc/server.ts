@@ -5,6 +5,7 @@ import type { Logger } from '../logger';
 import type { AppointmentQueryService } from '../services/appointment-query.service';
 import type { BookingService } from '../services/booking.service';
 import type { CatalogService } from '../services/catalog.service';
+import type { HoldService } from '../services/hold.service';
 import { appointmentHandlers } from './handlers/appointment.handlers';
 import { catalogHandlers } from './handlers/catalog.handlers';
 import { reflectionService } from './reflection';
@@ -15,6 +16,7 @@ export const SERVICE_NAME = 'booking.v1.BookingService';
 export interface RpcServices {
   catalog: CatalogService;
   booking: BookingService;
+  holds: HoldService;
   queries: AppointmentQueryService;
 }
 
@@ -28,7 +30,7 @@ export interface RpcServer {
 
 export function bookingServiceImplementation(services: RpcServices, logger: Logger): BookingServiceServer {
   const catalog = catalogHandlers(services.catalog);
-  const appointments = appointmentHandlers(services.booking, services.queries);
+  const appointments = appointmentHandlers(services.booking, services.holds, services.queries);
   return {
     createService: unary('CreateService', logger, catalog.createService),
     getService: unary('GetService', logger, catalog.getService),
@@ -40,6 +42,9 @@ export function bookingServiceImplementation(services: RpcServices, logger: Logg
     cancelAppointment: unary('CancelAppointment', logger, appointments.cancelAppointment),
     getAppointment: unary('GetAppointment', logger, appointments.getAppointment),
     listAppointments: unary('ListAppointments', logger, appointments.listAppointments),
+    holdSlot: unary('HoldSlot', logger, appointments.holdSlot),
+    releaseHold: unary('ReleaseHold', logger, appointments.releaseHold),
+    rescheduleAppointment: unary('RescheduleAppointment', logger, appointments.rescheduleAppointment),
   };
 }
 

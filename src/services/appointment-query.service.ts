@@ -1,20 +1,28 @@
 import { appointmentNotFound } from '../domain/errors';
-import type { AppointmentRecord, AppointmentStatus, AppointmentView, Page } from '../domain/types';
+import {
+  effectiveSlot,
+  isAppointment,
+  type AppointmentRecord,
+  type AppointmentStatus,
+  type AppointmentView,
+  type Page,
+} from '../domain/types';
 import { decodePageToken, toPage } from './page-token';
-import type { AppointmentRepository, ServiceRepository, SlotRepository } from './ports';
+import type { ClaimRepository, Clock, ServiceRepository, SlotRepository } from './ports';
 
 /** Reads of appointments, with their service and slot filled in. */
 export class AppointmentQueryService {
   constructor(
-    private readonly appointments: Pick<AppointmentRepository, 'findById' | 'listByUser'>,
+    private readonly claims: Pick<ClaimRepository, 'findById' | 'listAppointmentsByUser'>,
     private readonly services: Pick<ServiceRepository, 'findByIds'>,
     private readonly slots: Pick<SlotRepository, 'findByIds'>,
+    private readonly clock: Clock,
   ) {}
 
   async getAppointment(appointmentId: string): Promise<AppointmentView> {
-    const appointment = await this.appointments.findById(appointmentId);
-    if (!appointment) throw appointmentNotFound(appointmentId);
-    const [view] = await this.fillIn([appointment]);
+    const claim = await this.claims.findById(appointmentId);
+    if (!claim || !isAppointment(claim)) throw appointmentNotFound(appointmentId);
+    const [view] = await this.fillIn([claim]);
     return view!;
   }
 
@@ -27,12 +35,14 @@ export class AppointmentQueryService {
   }): Promise<Page<AppointmentView>> {
     const filters = { userId: q.userId, status: q.status };
     const after = decodePageToken(q.pageToken, filters);
-    const rows = await this.appointments.listByUser({
-      userId: q.userId,
-      status: q.status,
-      after,
-      limit: q.pageSize + 1,
-    });
+    const rows = (
+      await this.claims.listAppointmentsByUser({
+        userId: q.userId,
+        status: q.status,
+        after,
+        limit: q.pageSize + 1,
+      })
+    ).filter(isAppointment);
     const page = toPage(rows, q.pageSize, (a) => ({ key: a.createdAt.getTime(), id: a.id }), filters);
     return { items: await this.fillIn(page.items), nextPageToken: page.nextPageToken };
   }
@@ -43,8 +53,9 @@ export class AppointmentQueryService {
       this.services.findByIds(unique(appointments.map((a) => a.serviceId))),
       this.slots.findByIds(unique(appointments.map((a) => a.slotId))),
     ]);
+    const now = this.clock();
     const serviceById = new Map(services.map((s) => [s.id, s]));
-    const slotById = new Map(slots.map((s) => [s.id, s]));
+    const slotById = new Map(slots.map((s) => [s.id, effectiveSlot(s, now)]));
     return appointments.map((appointment) => ({
       appointment,
       service: serviceById.get(appointment.serviceId) ?? null,

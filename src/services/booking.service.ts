@@ -1,207 +1,321 @@
-import { appointmentNotFound, DomainError, serviceNotFound, slotNotFound } from '../domain/errors';
-import type { AppointmentRecord, AppointmentView, SlotRecord } from '../domain/types';
+import { appointmentNotFound, DomainError, serviceNotFound } from '../domain/errors';
 import {
-  DuplicateSlotClaimError,
-  type AppointmentRepository,
-  type Clock,
-  type ServiceRepository,
-  type SlotGate,
-  type SlotRepository,
-} from './ports';
+  effectiveSlot,
+  isAppointment,
+  type AppointmentView,
+  type ClaimRecord,
+  type ServiceRecord,
+  type SlotRecord,
+} from '../domain/types';
+import type { HoldToken } from './hold-token';
+import { idFromKey, type Idempotency } from './idempotency';
+import type { ClaimRepository, Clock, ServiceRepository } from './ports';
+import { slotUnavailable, type SlotClaims } from './slot-claims';
 
-export type LockFailureMode = 'proceed' | 'reject';
-
-export interface BookingLogger {
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
+export interface BookingDeps {
+  services: Pick<ServiceRepository, 'findById'>;
+  slots: { findById(id: string): Promise<SlotRecord | null> };
+  claims: ClaimRepository;
+  slotClaims: SlotClaims;
+  idempotency: Idempotency;
+  clock: Clock;
+  newId: () => string;
+  /** A hold can be confirmed only while it has at least this long left. */
+  holdConfirmMarginMs: number;
 }
 
 /**
- * Booking and cancellation: the one place where "a slot never has two
- * confirmed appointments" is upheld.
- *
- * 1. The gate (a Redis lock per slot) turns concurrent attempts away early
- *    with SLOT_BUSY, without touching the database.
- * 2. A conditional update takes the slot only if it is AVAILABLE.
- * 3. The appointment is inserted behind a plain unique index on its slot
- *    claim, which admits one confirmed appointment per slot. That index is the
- *    arbiter even where the conditional update is not atomic (FerretDB).
- * 4. If anything fails after the slot was taken, the slot is given back, or
- *    pointed at the appointment that won.
+ * Booking, cancelling and rescheduling: where "a slot never has two active
+ * appointments" is upheld (the mechanism is in SlotClaims).
  */
 export class BookingService {
-  constructor(
-    private readonly deps: {
-      services: Pick<ServiceRepository, 'findById'>;
-      slots: Pick<SlotRepository, 'claim' | 'releaseClaim' | 'findById'>;
-      appointments: Pick<
-        AppointmentRepository,
-        'insertConfirmed' | 'findConfirmedBySlot' | 'findById' | 'cancel'
-      >;
-      gate: SlotGate;
-      clock: Clock;
-      newId: () => string;
-      lockFailureMode: LockFailureMode;
-      logger: BookingLogger;
-    },
-  ) {}
+  constructor(private readonly deps: BookingDeps) {}
 
-  async bookSlot(cmd: {
+  bookSlot(cmd: {
     slotId: string;
     userId: string;
     serviceId: string | null;
+    hold: HoldToken | null;
+    requestId: string;
   }): Promise<AppointmentView> {
-    const gate = await this.deps.gate.tryAcquire(cmd.slotId);
-    if (gate.outcome === 'busy') {
-      throw new DomainError('SLOT_BUSY', `slot ${cmd.slotId} is being booked by another request; retry`, {
+    const { idempotency } = this.deps;
+    const key = idempotency.key('BookSlot', cmd.userId, cmd.requestId);
+    const content = {
+      slotId: cmd.slotId,
+      userId: cmd.userId,
+      serviceId: cmd.serviceId,
+      holdId: cmd.hold?.holdId ?? null,
+    };
+    return idempotency.run(
+      key,
+      content,
+      async () => {
+        const view = cmd.hold ? await this.confirmHold(cmd, cmd.hold) : await this.bookFreeSlot(cmd, key);
+        return { resultId: view.appointment.id, value: view };
+      },
+      (id) => this.view(id),
+    );
+  }
+
+  private bookFreeSlot(
+    cmd: { slotId: string; userId: string; serviceId: string | null },
+    key: string | null,
+  ): Promise<AppointmentView> {
+    const { slotClaims } = this.deps;
+    const id = key ? idFromKey(key) : this.deps.newId();
+    return slotClaims.gated(cmd.slotId, async () => {
+      let service: ServiceRecord | undefined;
+      const { slot, claim } = await slotClaims.acquire({
+        slotId: cmd.slotId,
+        serviceId: cmd.serviceId,
+        owner: { kind: 'appointment', id },
+        record: async (slot, now) => {
+          service = await this.activeService(slot.serviceId);
+          return slotClaims.insertOrResume(
+            newClaim({ id, userId: cmd.userId, slot, status: 'CONFIRMED', now }),
+            (existing) =>
+              existing.status === 'CONFIRMED' &&
+              existing.userId === cmd.userId &&
+              existing.slotId === slot.id,
+          );
+        },
+      });
+      if (!isAppointment(claim)) throw slotUnavailable(cmd.slotId);
+      return { appointment: claim, service: service ?? null, slot };
+    });
+  }
+
+  /**
+   * Confirms a hold: the hold's claim record becomes the appointment in one
+   * conditional write, only while the hold has more than the margin left (so
+   * that, even where a conditional write is not atomic, a confirmation cannot
+   * interleave with the hold's expiry). Then the slot projection follows.
+   */
+  private async confirmHold(
+    cmd: { slotId: string; userId: string; serviceId: string | null },
+    hold: HoldToken,
+  ): Promise<AppointmentView> {
+    const { claims, clock } = this.deps;
+    const now = clock();
+    let claim = await claims.confirmHold({
+      holdId: hold.holdId,
+      userId: cmd.userId,
+      secret: hold.secret,
+      validAfter: new Date(now.getTime() + this.deps.holdConfirmMarginMs),
+      now,
+    });
+    const existing = claim ?? (await claims.findById(hold.holdId));
+    if (
+      !existing ||
+      existing.holdSecret !== hold.secret ||
+      existing.userId !== cmd.userId ||
+      existing.slotId !== cmd.slotId ||
+      (cmd.serviceId !== null && existing.serviceId !== cmd.serviceId)
+    ) {
+      throw new DomainError('HOLD_NOT_FOUND', 'no hold of this user on this slot matches hold_token', {
         slotId: cmd.slotId,
       });
     }
-    if (gate.outcome === 'unavailable') {
-      if (this.deps.lockFailureMode === 'reject') {
-        throw new DomainError('LOCK_UNAVAILABLE', 'the booking lock service is unavailable; retry', {
-          slotId: cmd.slotId,
-        });
+    if (!claim) {
+      switch (existing.status) {
+        case 'CONFIRMED':
+          claim = existing; // a retry: the hold was confirmed by a previous attempt
+          break;
+        case 'HELD':
+        case 'EXPIRED':
+          throw new DomainError('HOLD_EXPIRED', 'the hold has expired; hold or book the slot again', {
+            slotId: cmd.slotId,
+          });
+        case 'RELEASED':
+          throw new DomainError('HOLD_NOT_FOUND', 'the hold was released', { slotId: cmd.slotId });
+        case 'CANCELLED':
+          throw new DomainError('HOLD_ALREADY_USED', 'the hold was confirmed and then cancelled', {
+            slotId: cmd.slotId,
+          });
       }
-      this.deps.logger.warn(
-        { slotId: cmd.slotId, err: gate.error.message },
-        'lock unavailable; booking without the gate (the database still decides)',
-      );
     }
-    try {
-      return await this.bookInDatabase(cmd);
-    } finally {
-      if (gate.outcome === 'acquired') await gate.release();
-    }
-  }
-
-  private async bookInDatabase(cmd: {
-    slotId: string;
-    userId: string;
-    serviceId: string | null;
-  }): Promise<AppointmentView> {
-    const { slots, appointments, services } = this.deps;
-    const now = this.deps.clock();
-    const appointmentId = this.deps.newId();
-    const slot = await slots.claim({
-      slotId: cmd.slotId,
-      appointmentId,
-      serviceId: cmd.serviceId,
-      now,
-    });
-    if (!slot) throw await this.whyNotClaimed(cmd.slotId, cmd.serviceId, now);
-
-    try {
-      const service = await services.findById(slot.serviceId);
-      if (!service) throw serviceNotFound(slot.serviceId);
-      if (!service.active) {
-        throw new DomainError('SERVICE_INACTIVE', `service ${service.id} is not taking bookings`, {
-          serviceId: service.id,
-        });
-      }
-      const appointment: AppointmentRecord = {
-        id: appointmentId,
-        userId: cmd.userId,
-        serviceId: slot.serviceId,
-        slotId: slot.id,
-        status: 'CONFIRMED',
-        startTime: slot.startTime,
-        endTime: slot.endTime,
-        createdAt: now,
-        cancelledAt: null,
-        cancellationReason: '',
-      };
-      await appointments.insertConfirmed(appointment);
-      return { appointment, service, slot };
-    } catch (err) {
-      await this.giveBack(slot, appointmentId);
-      if (err instanceof DuplicateSlotClaimError) throw slotUnavailable(cmd.slotId);
-      throw err;
-    }
-  }
-
-  /** Explains a failed claim: unknown slot, another service's, past, or taken. */
-  private async whyNotClaimed(slotId: string, serviceId: string | null, now: Date): Promise<DomainError> {
-    const slot = await this.deps.slots.findById(slotId);
-    if (!slot || (serviceId !== null && slot.serviceId !== serviceId)) return slotNotFound(slotId);
-    if (slot.status === 'AVAILABLE' && slot.startTime.getTime() <= now.getTime()) {
-      return new DomainError('SLOT_IN_PAST', `slot ${slotId} has already started`, { slotId });
-    }
-    return slotUnavailable(slotId, slot.status);
+    await this.deps.slotClaims.reassign(claim.slotId, claim.id, { kind: 'appointment', id: claim.id });
+    return this.view(claim.id);
   }
 
   /**
-   * Undoes a claim that did not become an appointment. The slot goes back to
-   * AVAILABLE, unless another appointment won the unique index, in which case
-   * it is pointed at the winner (on a database whose conditional update is
-   * not atomic, the loser's write may be the one the slot shows). Only a slot
-   * that still points at our appointment is touched. A failure here leaves
-   * the slot for the reconciler and is logged, never hidden.
+   * Cancels a confirmed appointment of `userId`: first the claim (which frees
+   * the slot for new claims), then the slot projection. Cancelling a cancelled
+   * appointment is refused with APPOINTMENT_ALREADY_CANCELLED, unless it is a
+   * retry of the same request (same request_id).
    */
-  private async giveBack(slot: SlotRecord, appointmentId: string): Promise<void> {
-    try {
-      const winner = await this.deps.appointments.findConfirmedBySlot(slot.id);
-      await this.deps.slots.releaseClaim({
-        slotId: slot.id,
-        appointmentId,
-        heldBy: winner && winner.id !== appointmentId ? winner.id : null,
-        now: this.deps.clock(),
-      });
-    } catch (err) {
-      this.deps.logger.error(
-        { slotId: slot.id, appointmentId, err },
-        'could not give back a slot after a failed booking',
-      );
-    }
-  }
-
-  /**
-   * Cancels a confirmed appointment of `userId`: first the appointment (which
-   * releases its claim on the slot), then the slot, only if it still points at
-   * this appointment. Cancelling a cancelled appointment is refused with
-   * APPOINTMENT_ALREADY_CANCELLED.
-   */
-  async cancelAppointment(cmd: {
+  cancelAppointment(cmd: {
     appointmentId: string;
     userId: string;
     reason: string;
+    requestId: string;
   }): Promise<AppointmentView> {
-    const { appointments, slots, services } = this.deps;
-    const existing = await appointments.findById(cmd.appointmentId);
-    if (!existing) throw appointmentNotFound(cmd.appointmentId);
-    if (existing.userId !== cmd.userId) {
-      throw new DomainError(
-        'NOT_APPOINTMENT_OWNER',
-        `appointment ${cmd.appointmentId} belongs to another user`,
-        { appointmentId: cmd.appointmentId },
-      );
+    const { idempotency, claims, clock } = this.deps;
+    const key = idempotency.key('CancelAppointment', cmd.userId, cmd.requestId);
+    const content = { appointmentId: cmd.appointmentId, userId: cmd.userId, reason: cmd.reason };
+    return idempotency.run(
+      key,
+      content,
+      async () => {
+        const existing = await this.ownedAppointment(cmd.appointmentId, cmd.userId);
+        let cancelled = await claims.cancel({
+          appointmentId: cmd.appointmentId,
+          now: clock(),
+          reason: cmd.reason,
+          requestKey: key,
+        });
+        if (!cancelled) {
+          const current = (await claims.findById(cmd.appointmentId)) ?? existing;
+          if (key === null || current.cancelRequestKey !== key) throw alreadyCancelled(cmd.appointmentId);
+          cancelled = current; // a retry: finish what the first attempt started
+        }
+        await this.deps.slotClaims.reassign(cancelled.slotId, cancelled.id, { kind: 'none' });
+        return { resultId: cancelled.id, value: await this.view(cancelled.id) };
+      },
+      (id) => this.view(id),
+    );
+  }
+
+  /**
+   * Moves a confirmed appointment to another slot of its service. The new
+   * slot is taken first; then the appointment's claim moves from the old slot
+   * to the new one in a single write (so the appointment holds exactly one
+   * slot at every moment); then the old slot is given back. A failure before
+   * the claim moves leaves the appointment on its old slot and gives the new
+   * one back.
+   */
+  rescheduleAppointment(cmd: {
+    appointmentId: string;
+    userId: string;
+    newSlotId: string;
+    requestId: string;
+  }): Promise<AppointmentView> {
+    const { idempotency } = this.deps;
+    const key = idempotency.key('RescheduleAppointment', cmd.userId, cmd.requestId);
+    const content = { appointmentId: cmd.appointmentId, userId: cmd.userId, newSlotId: cmd.newSlotId };
+    return idempotency.run(
+      key,
+      content,
+      async () => {
+        const view = await this.reschedule(cmd);
+        return { resultId: view.appointment.id, value: view };
+      },
+      (id) => this.view(id),
+    );
+  }
+
+  private async reschedule(cmd: {
+    appointmentId: string;
+    userId: string;
+    newSlotId: string;
+  }): Promise<AppointmentView> {
+    const { claims, slotClaims } = this.deps;
+    const appointment = await this.ownedAppointment(cmd.appointmentId, cmd.userId);
+    if (appointment.status !== 'CONFIRMED') throw alreadyCancelled(cmd.appointmentId);
+    if (appointment.previousSlotId) await this.finishMove(appointment);
+    if (appointment.slotId === cmd.newSlotId) {
+      if (appointment.previousSlotId) return this.view(appointment.id); // a retry of a completed move
+      throw new DomainError('SAME_SLOT', 'the appointment is already on that slot', {
+        appointmentId: appointment.id,
+      });
     }
-    const now = this.deps.clock();
-    const cancelled = await appointments.cancel({
-      appointmentId: cmd.appointmentId,
-      now,
-      reason: cmd.reason,
+    return slotClaims.gated(cmd.newSlotId, async () => {
+      const { claim } = await slotClaims.acquire({
+        slotId: cmd.newSlotId,
+        serviceId: appointment.serviceId,
+        owner: { kind: 'appointment', id: appointment.id },
+        onServiceMismatch: () =>
+          new DomainError('DIFFERENT_SERVICE', 'an appointment can only move to a slot of its own service', {
+            slotId: cmd.newSlotId,
+          }),
+        // The claim exists already: moving it is the write the unique index decides.
+        record: async (slot, now) => {
+          const moved = await claims.moveClaim({
+            appointmentId: appointment.id,
+            fromSlotId: appointment.slotId,
+            to: { slotId: slot.id, startTime: slot.startTime, endTime: slot.endTime },
+            now,
+          });
+          if (!moved) throw alreadyCancelled(appointment.id); // cancelled or moved meanwhile
+          return moved;
+        },
+      });
+      await this.finishMove(claim);
+      return this.view(appointment.id);
     });
-    if (!cancelled) {
-      throw new DomainError(
-        'APPOINTMENT_ALREADY_CANCELLED',
-        `appointment ${cmd.appointmentId} is already cancelled`,
-        { appointmentId: cmd.appointmentId },
-      );
+  }
+
+  /** Gives back the slot a moved appointment left, then forgets it. */
+  private async finishMove(appointment: ClaimRecord): Promise<void> {
+    if (!appointment.previousSlotId) return;
+    await this.deps.slotClaims.reassign(appointment.previousSlotId, appointment.id, { kind: 'none' });
+    await this.deps.claims.completeMove({ appointmentId: appointment.id, now: this.deps.clock() });
+  }
+
+  private async ownedAppointment(appointmentId: string, userId: string): Promise<ClaimRecord> {
+    const existing = await this.deps.claims.findById(appointmentId);
+    if (!existing || !isAppointment(existing)) throw appointmentNotFound(appointmentId);
+    if (existing.userId !== userId) {
+      throw new DomainError('NOT_APPOINTMENT_OWNER', `appointment ${appointmentId} belongs to another user`, {
+        appointmentId,
+      });
     }
-    await slots.releaseClaim({ slotId: cancelled.slotId, appointmentId: cancelled.id, heldBy: null, now });
+    return existing;
+  }
+
+  private async activeService(serviceId: string): Promise<ServiceRecord> {
+    const service = await this.deps.services.findById(serviceId);
+    if (!service) throw serviceNotFound(serviceId);
+    if (!service.active) {
+      throw new DomainError('SERVICE_INACTIVE', `service ${service.id} is not taking bookings`, {
+        serviceId: service.id,
+      });
+    }
+    return service;
+  }
+
+  /** The appointment with its service and slot, as they are now. */
+  private async view(appointmentId: string): Promise<AppointmentView> {
+    const claim = await this.deps.claims.findById(appointmentId);
+    if (!claim || !isAppointment(claim)) throw appointmentNotFound(appointmentId);
     const [service, slot] = await Promise.all([
-      services.findById(cancelled.serviceId),
-      slots.findById(cancelled.slotId),
+      this.deps.services.findById(claim.serviceId),
+      this.deps.slots.findById(claim.slotId),
     ]);
-    return { appointment: cancelled, service, slot };
+    return { appointment: claim, service, slot: slot ? effectiveSlot(slot, this.deps.clock()) : null };
   }
 }
 
-function slotUnavailable(slotId: string, status?: string): DomainError {
-  return new DomainError(
-    'SLOT_UNAVAILABLE',
-    status ? `slot ${slotId} is ${status.toLowerCase()}` : `slot ${slotId} is no longer available`,
-    status ? { slotId, status } : { slotId },
-  );
+const alreadyCancelled = (appointmentId: string): DomainError =>
+  new DomainError('APPOINTMENT_ALREADY_CANCELLED', `appointment ${appointmentId} is already cancelled`, {
+    appointmentId,
+  });
+
+export function newClaim(opts: {
+  id: string;
+  userId: string;
+  slot: SlotRecord;
+  status: 'CONFIRMED' | 'HELD';
+  now: Date;
+  expiresAt?: Date;
+  holdSecret?: string;
+}): ClaimRecord {
+  return {
+    id: opts.id,
+    userId: opts.userId,
+    serviceId: opts.slot.serviceId,
+    slotId: opts.slot.id,
+    status: opts.status,
+    startTime: opts.slot.startTime,
+    endTime: opts.slot.endTime,
+    createdAt: opts.now,
+    updatedAt: opts.now,
+    expiresAt: opts.expiresAt ?? null,
+    holdSecret: opts.holdSecret ?? null,
+    cancelledAt: null,
+    cancellationReason: '',
+    cancelRequestKey: null,
+    rescheduledAt: null,
+    previousSlotId: null,
+  };
 }

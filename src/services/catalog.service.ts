@@ -1,15 +1,16 @@
 import { DomainError, invalidArgument, serviceNotFound, slotNotFound } from '../domain/errors';
 import { maxSlotsFor, planSlots } from '../domain/slot-plan';
-import type {
-  LocalDate,
-  Page,
-  ServiceDefinition,
-  ServiceRecord,
-  SlotRecord,
-  SlotStatus,
+import {
+  effectiveSlot,
+  type LocalDate,
+  type Page,
+  type ServiceDefinition,
+  type ServiceRecord,
+  type SlotRecord,
+  type SlotStatus,
 } from '../domain/types';
 import { decodePageToken, toPage } from './page-token';
-import type { Clock, ServiceRepository, SlotRepository } from './ports';
+import type { Clock, ServiceRepository, SlotEvents, SlotRepository } from './ports';
 
 export interface CatalogLimits {
   /** Most slots one GenerateSlots call may create. */
@@ -23,6 +24,7 @@ export class CatalogService {
     private readonly slots: SlotRepository,
     private readonly clock: Clock,
     private readonly limits: CatalogLimits,
+    private readonly events: SlotEvents,
   ) {}
 
   createService(def: ServiceDefinition): Promise<ServiceRecord> {
@@ -92,30 +94,37 @@ export class CatalogService {
     };
     const after = decodePageToken(q.pageToken, filters);
     if (!after) await this.getService(q.serviceId); // NOT_FOUND for an unknown service
+    const now = this.clock();
     const rows = await this.slots.list({
       serviceId: q.serviceId,
       from: q.from,
       to: q.to,
       status: q.status,
+      now,
       after,
       limit: q.pageSize + 1,
     });
-    return toPage(rows, q.pageSize, (s) => ({ key: s.startTime.getTime(), id: s.id }), filters);
+    const page = toPage(rows, q.pageSize, (s) => ({ key: s.startTime.getTime(), id: s.id }), filters);
+    return { ...page, items: page.items.map((s) => effectiveSlot(s, now)) };
   }
 
   /**
    * Blocks (LOCKED) or unblocks (AVAILABLE) a slot. Setting the state it is
-   * in already is a no-op that returns the slot. A BOOKED slot is refused.
+   * in already is a no-op that returns the slot. A BOOKED slot, or one held
+   * for a user, is refused.
    */
   async setSlotStatus(slotId: string, to: 'AVAILABLE' | 'LOCKED'): Promise<SlotRecord> {
-    const from = to === 'LOCKED' ? 'AVAILABLE' : 'LOCKED';
     // Retried only when the slot moved between the update and the read.
     for (let attempt = 0; attempt < 3; attempt++) {
-      const changed = await this.slots.transition({ slotId, from, to, now: this.clock() });
-      if (changed) return changed;
-      const slot = await this.slots.findById(slotId);
-      if (!slot) throw slotNotFound(slotId);
-      if (slot.status === to) return slot;
+      const now = this.clock();
+      const change = await this.slots.setBlocked({ slotId, blocked: to === 'LOCKED', now });
+      if (change) {
+        this.events.changed(change);
+        return change.after;
+      }
+      const stored = await this.slots.findById(slotId);
+      if (!stored) throw slotNotFound(slotId);
+      const slot = effectiveSlot(stored, now);
       if (slot.status === 'BOOKED') {
         throw new DomainError(
           'SLOT_BOOKED',
@@ -123,6 +132,12 @@ export class CatalogService {
           { slotId },
         );
       }
+      if (slot.holdId !== null) {
+        throw new DomainError('SLOT_HELD', `slot ${slotId} is held for a user until the hold ends`, {
+          slotId,
+        });
+      }
+      if (slot.status === to) return slot;
     }
     throw new DomainError('SLOT_BUSY', `slot ${slotId} is changing; retry`, { slotId });
   }

@@ -2,15 +2,15 @@
  * What the use cases need from the outside world. Implemented in `src/infra`,
  * wired in `src/app.ts`; each service receives only the ports it uses.
  */
+import type { PlannedSlot } from '../domain/slot-plan';
 import type {
-  AppointmentRecord,
   AppointmentStatus,
+  ClaimRecord,
   ServiceDefinition,
   ServiceRecord,
   SlotRecord,
   SlotStatus,
 } from '../domain/types';
-import type { PlannedSlot } from '../domain/slot-plan';
 
 /** A position in a sorted listing: the sort key of the last item and its id. */
 export interface Cursor {
@@ -26,6 +26,16 @@ export interface ServiceRepository {
   list(opts: { activeOnly: boolean; after: string | null; limit: number }): Promise<ServiceRecord[]>;
 }
 
+/** Who a slot projection points at. */
+export type SlotOwner =
+  { kind: 'none' } | { kind: 'appointment'; id: string } | { kind: 'hold'; id: string; expiresAt: Date };
+
+/** A change of one slot: its state before and after the write. */
+export interface SlotChange {
+  before: SlotRecord;
+  after: SlotRecord;
+}
+
 export interface SlotRepository {
   /** Inserts the slots that do not exist yet; the unique (service, start) index decides. */
   insertMissing(
@@ -35,68 +45,123 @@ export interface SlotRepository {
   ): Promise<{ created: number; existing: number }>;
   findById(id: string): Promise<SlotRecord | null>;
   findByIds(ids: readonly string[]): Promise<SlotRecord[]>;
-  /** Ordered by start time, then id. */
+  /** Ordered by start time, then id; `status` is the effective status at `now`. */
   list(opts: {
     serviceId: string;
     from: Date | null;
     to: Date | null;
     status: SlotStatus | null;
+    now: Date;
     after: Cursor | null;
     limit: number;
   }): Promise<SlotRecord[]>;
   /**
-   * The conditional update that takes a slot: AVAILABLE, of the service if
-   * given, not started yet, becomes BOOKED by `appointmentId`. Null when no
-   * slot matched.
+   * The conditional update that takes a slot for `owner`: only if it has not
+   * started, belongs to `serviceId` when given, and is free (AVAILABLE, or
+   * LOCKED by a hold that has expired) or already points at `owner` (a retry
+   * resuming its own work). Null when nothing matched.
    */
   claim(opts: {
     slotId: string;
-    appointmentId: string;
+    owner: Exclude<SlotOwner, { kind: 'none' }>;
     serviceId: string | null;
     now: Date;
-  }): Promise<SlotRecord | null>;
+  }): Promise<SlotChange | null>;
   /**
-   * Gives back a slot taken by `appointmentId`: it becomes BOOKED by
-   * `heldBy` when another appointment holds the slot, else AVAILABLE. Only
-   * when the slot still points at `appointmentId`. True when it changed.
+   * Points a slot that points at `from` (an appointment or hold id) at `to`.
+   * Null when the slot no longer points at `from`.
    */
-  releaseClaim(opts: {
-    slotId: string;
-    appointmentId: string;
-    heldBy: string | null;
-    now: Date;
-  }): Promise<boolean>;
-  /** AVAILABLE <-> LOCKED; null when the slot is not in `from`. */
-  transition(opts: {
-    slotId: string;
-    from: SlotStatus;
-    to: SlotStatus;
-    now: Date;
-  }): Promise<SlotRecord | null>;
+  reassign(opts: { slotId: string; from: string; to: SlotOwner; now: Date }): Promise<SlotChange | null>;
+  /** Provider's block and unblock: a free slot becomes LOCKED, a blocked one AVAILABLE. */
+  setBlocked(opts: { slotId: string; blocked: boolean; now: Date }): Promise<SlotChange | null>;
+  /** Repair: sets the owner only if the slot is still at `revision`. */
+  repair(opts: { slotId: string; revision: number; to: SlotOwner; now: Date }): Promise<SlotChange | null>;
+  /** Slots that point at a claim (BOOKED, or LOCKED by a hold), changed in [from, to]. */
+  findOwnedChangedBetween(from: Date, to: Date, limit: number): Promise<SlotRecord[]>;
+  /** Slots LOCKED by a hold whose expiry has passed. */
+  findWithExpiredHolds(now: Date, limit: number): Promise<SlotRecord[]>;
 }
 
 export class DuplicateSlotClaimError extends Error {
   override readonly name = 'DuplicateSlotClaimError';
 }
 
-export interface AppointmentRepository {
+export class DuplicateClaimIdError extends Error {
+  override readonly name = 'DuplicateClaimIdError';
+}
+
+export interface ClaimRepository {
   /**
-   * Records a CONFIRMED appointment. The unique slot-claim index admits one
-   * confirmed appointment per slot: throws DuplicateSlotClaimError when the
-   * slot already has one.
+   * Records an active claim (HELD or CONFIRMED). The unique slot-claim index
+   * admits one active claim per slot: DuplicateSlotClaimError when the slot has
+   * one; DuplicateClaimIdError when a claim with this id exists.
    */
-  insertConfirmed(appointment: AppointmentRecord): Promise<void>;
-  findById(id: string): Promise<AppointmentRecord | null>;
-  findConfirmedBySlot(slotId: string): Promise<AppointmentRecord | null>;
-  /** CONFIRMED -> CANCELLED, releasing its slot claim. Null when not CONFIRMED. */
-  cancel(opts: { appointmentId: string; now: Date; reason: string }): Promise<AppointmentRecord | null>;
-  /** A user's appointments, newest first (by creation time, then id). */
-  listByUser(opts: {
+  insert(claim: ClaimRecord): Promise<void>;
+  findById(id: string): Promise<ClaimRecord | null>;
+  findByIds(ids: readonly string[]): Promise<ClaimRecord[]>;
+  /** The active claim (HELD or CONFIRMED) on a slot, if any. */
+  findActiveBySlot(slotId: string): Promise<ClaimRecord | null>;
+  /** HELD -> CONFIRMED when the secret matches and the hold lasts beyond `validAfter`. */
+  confirmHold(opts: {
+    holdId: string;
+    userId: string;
+    secret: string;
+    validAfter: Date;
+    now: Date;
+  }): Promise<ClaimRecord | null>;
+  /** HELD -> RELEASED by its owner, freeing the slot claim. */
+  releaseHold(opts: {
+    holdId: string;
+    userId: string;
+    secret: string;
+    now: Date;
+  }): Promise<ClaimRecord | null>;
+  /** HELD -> EXPIRED when its expiry has passed, freeing the slot claim. */
+  expireHold(opts: { holdId: string; now: Date }): Promise<ClaimRecord | null>;
+  findExpiredHolds(now: Date, limit: number): Promise<ClaimRecord[]>;
+  /** CONFIRMED -> CANCELLED, freeing the slot claim. Null when not CONFIRMED. */
+  cancel(opts: {
+    appointmentId: string;
+    now: Date;
+    reason: string;
+    requestKey: string | null;
+  }): Promise<ClaimRecord | null>;
+  /**
+   * Moves a CONFIRMED appointment's claim from one slot to another in one
+   * write. DuplicateSlotClaimError when the new slot has an active claim.
+   */
+  moveClaim(opts: {
+    appointmentId: string;
+    fromSlotId: string;
+    to: { slotId: string; startTime: Date; endTime: Date };
+    now: Date;
+  }): Promise<ClaimRecord | null>;
+  /** Clears `previousSlotId` once the old slot has been given back. */
+  completeMove(opts: { appointmentId: string; now: Date }): Promise<void>;
+  /** Active claims (HELD or CONFIRMED) changed in [from, to]. */
+  findActiveChangedBetween(from: Date, to: Date, limit: number): Promise<ClaimRecord[]>;
+  /** A user's appointments (never holds), newest first (by creation time, then id). */
+  listAppointmentsByUser(opts: {
     userId: string;
     status: AppointmentStatus | null;
     after: Cursor | null;
     limit: number;
-  }): Promise<AppointmentRecord[]>;
+  }): Promise<ClaimRecord[]>;
+}
+
+/** A remembered result of a request carrying a request_id (AIP-155). */
+export interface IdempotencyRecord {
+  key: string;
+  fingerprint: string;
+  resultId: string;
+  createdAt: Date;
+}
+
+export interface IdempotencyStore {
+  find(key: string): Promise<IdempotencyRecord | null>;
+  /** Saves a record; returns the one already stored under that key, if any. */
+  save(record: IdempotencyRecord): Promise<IdempotencyRecord | null>;
+  deleteOlderThan(cutoff: Date): Promise<number>;
 }
 
 /** Result of trying the per-slot lock: the fast gate in front of the database. */
@@ -107,6 +172,11 @@ export type GateResult =
 
 export interface SlotGate {
   tryAcquire(slotId: string): Promise<GateResult>;
+}
+
+/** Told of every change of a slot, to tell availability subscribers. */
+export interface SlotEvents {
+  changed(change: SlotChange): void;
 }
 
 export type Clock = () => Date;

@@ -27,27 +27,45 @@ export interface SlotDoc {
   endTime: Date;
   status: 'AVAILABLE' | 'LOCKED' | 'BOOKED';
   appointmentId: Types.ObjectId | null;
+  holdId: Types.ObjectId | null;
+  holdExpiresAt: Date | null;
   revision: number;
   updatedAt: Date;
 }
 
-export interface AppointmentDoc {
+/** A claim on a slot: a hold or an appointment (collection `appointments`). */
+export interface ClaimDoc {
   _id: Types.ObjectId;
   userId: string;
   serviceId: Types.ObjectId;
   slotId: Types.ObjectId;
-  status: 'CONFIRMED' | 'CANCELLED';
+  status: 'HELD' | 'CONFIRMED' | 'CANCELLED' | 'RELEASED' | 'EXPIRED';
   /**
-   * The arbiter of "one confirmed appointment per slot", under a plain unique
-   * index: the slot id (hex) while CONFIRMED, `~` + the appointment's own id
-   * once CANCELLED, so cancelled appointments never collide with anything.
+   * The arbiter of "one active claim per slot", under a plain unique index
+   * (no partial index needed): the slot id (hex) while the claim is active
+   * (HELD or CONFIRMED), `~` + the claim's own id once it is not, so inactive
+   * claims never collide with anything and the slot can be claimed again.
    */
   slotClaim: string;
   startTime: Date;
   endTime: Date;
   createdAt: Date;
+  updatedAt: Date;
+  expiresAt: Date | null;
+  holdSecret: string | null;
   cancelledAt: Date | null;
   cancellationReason: string;
+  cancelRequestKey: string | null;
+  rescheduledAt: Date | null;
+  previousSlotId: Types.ObjectId | null;
+}
+
+/** What a request with a request_id returned (collection `request_log`). */
+export interface IdempotencyDoc {
+  _id: string;
+  fingerprint: string;
+  resultId: string;
+  createdAt: Date;
 }
 
 const options = { versionKey: false, autoIndex: false, autoCreate: false, strict: true } as const;
@@ -80,6 +98,8 @@ const slotSchema = new Schema<SlotDoc>(
     endTime: { type: Date, required: true },
     status: { type: String, required: true, enum: ['AVAILABLE', 'LOCKED', 'BOOKED'] },
     appointmentId: { type: Schema.Types.ObjectId, default: null },
+    holdId: { type: Schema.Types.ObjectId, default: null },
+    holdExpiresAt: { type: Date, default: null },
     revision: { type: Number, required: true },
     updatedAt: { type: Date, required: true },
   },
@@ -87,43 +107,72 @@ const slotSchema = new Schema<SlotDoc>(
 );
 // One slot per service and start instant: what makes GenerateSlots idempotent.
 slotSchema.index({ serviceId: 1, startTime: 1 }, { unique: true, name: 'service_start_unique' });
+// The reconciler's scans: owned slots by last change, and expired holds.
+slotSchema.index({ status: 1, updatedAt: 1 }, { name: 'status_updated' });
+slotSchema.index({ status: 1, holdExpiresAt: 1 }, { name: 'status_hold_expiry' });
 
-const appointmentSchema = new Schema<AppointmentDoc>(
+const claimSchema = new Schema<ClaimDoc>(
   {
     userId: { type: String, required: true },
     serviceId: { type: Schema.Types.ObjectId, required: true },
     slotId: { type: Schema.Types.ObjectId, required: true },
-    status: { type: String, required: true, enum: ['CONFIRMED', 'CANCELLED'] },
+    status: {
+      type: String,
+      required: true,
+      enum: ['HELD', 'CONFIRMED', 'CANCELLED', 'RELEASED', 'EXPIRED'],
+    },
     slotClaim: { type: String, required: true },
     startTime: { type: Date, required: true },
     endTime: { type: Date, required: true },
     createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+    expiresAt: { type: Date, default: null },
+    holdSecret: { type: String, default: null },
     cancelledAt: { type: Date, default: null },
     cancellationReason: { type: String, default: '' },
+    cancelRequestKey: { type: String, default: null },
+    rescheduledAt: { type: Date, default: null },
+    previousSlotId: { type: Schema.Types.ObjectId, default: null },
   },
   { ...options, collection: 'appointments' },
 );
-appointmentSchema.index({ slotClaim: 1 }, { unique: true, name: 'slot_claim_unique' });
-appointmentSchema.index({ userId: 1, createdAt: -1, _id: -1 }, { name: 'user_history' });
-appointmentSchema.index({ userId: 1, status: 1, createdAt: -1, _id: -1 }, { name: 'user_history_by_status' });
+claimSchema.index({ slotClaim: 1 }, { unique: true, name: 'slot_claim_unique' });
+claimSchema.index({ userId: 1, createdAt: -1, _id: -1 }, { name: 'user_history' });
+claimSchema.index({ userId: 1, status: 1, createdAt: -1, _id: -1 }, { name: 'user_history_by_status' });
+// The reconciler's scans: active claims by last change, and expired holds.
+claimSchema.index({ status: 1, updatedAt: 1 }, { name: 'status_updated' });
+claimSchema.index({ status: 1, expiresAt: 1 }, { name: 'status_expiry' });
+
+const idempotencySchema = new Schema<IdempotencyDoc>(
+  {
+    _id: { type: String, required: true },
+    fingerprint: { type: String, required: true },
+    resultId: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+  },
+  { ...options, collection: 'request_log' },
+);
+idempotencySchema.index({ createdAt: 1 }, { name: 'created' });
 
 export interface Models {
   services: Model<ServiceDoc>;
   slots: Model<SlotDoc>;
-  appointments: Model<AppointmentDoc>;
+  claims: Model<ClaimDoc>;
+  requests: Model<IdempotencyDoc>;
 }
 
 export function registerModels(connection: Connection): Models {
   return {
     services: connection.model<ServiceDoc>('Service', serviceSchema),
     slots: connection.model<SlotDoc>('Slot', slotSchema),
-    appointments: connection.model<AppointmentDoc>('Appointment', appointmentSchema),
+    claims: connection.model<ClaimDoc>('Claim', claimSchema),
+    requests: connection.model<IdempotencyDoc>('RequestLog', idempotencySchema),
   };
 }
 
 /** Creates the collections and every declared index; safe to run on each start. */
 export async function ensureIndexes(models: Models): Promise<void> {
-  for (const model of [models.services, models.slots, models.appointments]) {
+  for (const model of [models.services, models.slots, models.claims, models.requests]) {
     await model.createCollection().catch((err: unknown) => {
       // NamespaceExists (48): another instance created it first.
       if ((err as { code?: number }).code !== 48) throw err;

@@ -7,15 +7,42 @@ import type {
   CancelAppointmentResponse,
   GetAppointmentRequest,
   GetAppointmentResponse,
+  HoldSlotRequest,
+  HoldSlotResponse,
   ListAppointmentsRequest,
   ListAppointmentsResponse,
+  ReleaseHoldRequest,
+  ReleaseHoldResponse,
+  RescheduleAppointmentRequest,
+  RescheduleAppointmentResponse,
 } from '../../gen/booking/v1/booking_service';
-import { appointmentToPb } from '../codec';
+import type { HoldService } from '../../services/hold.service';
+import { appointmentToPb, slotToPb } from '../codec';
 import * as parse from '../requests';
 
 /** Users' RPCs: proto in, one service call, proto out. */
-export function appointmentHandlers(booking: BookingService, queries: AppointmentQueryService) {
+export function appointmentHandlers(
+  booking: BookingService,
+  holds: HoldService,
+  queries: AppointmentQueryService,
+) {
   return {
+    holdSlot: async (req: HoldSlotRequest): Promise<HoldSlotResponse> => {
+      const hold = await holds.holdSlot(parse.parseHoldSlot(req));
+      return { holdToken: hold.token, expireTime: hold.expiresAt, slot: slotToPb(hold.slot) };
+    },
+
+    releaseHold: async (req: ReleaseHoldRequest): Promise<ReleaseHoldResponse> => {
+      return { slot: slotToPb(await holds.releaseHold(parse.parseReleaseHold(req))) };
+    },
+
+    rescheduleAppointment: async (
+      req: RescheduleAppointmentRequest,
+    ): Promise<RescheduleAppointmentResponse> => {
+      const view = await booking.rescheduleAppointment(parse.parseRescheduleAppointment(req));
+      return { appointment: appointmentToPb(view) };
+    },
+
     bookSlot: async (req: BookSlotRequest): Promise<BookSlotResponse> => {
       return { appointment: appointmentToPb(await booking.bookSlot(parse.parseBookSlot(req))) };
     },

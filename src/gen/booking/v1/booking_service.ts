@@ -148,6 +148,17 @@ export interface BookSlotRequest {
   userId: string;
   /** If set, the slot must belong to this service (NOT_FOUND otherwise). */
   serviceId: string;
+  /**
+   * Confirms the caller's hold on the slot (from HoldSlot). The hold must
+   * not have expired (FAILED_PRECONDITION, reason HOLD_EXPIRED).
+   */
+  holdToken: string;
+  /**
+   * Optional idempotency key (AIP-155), for example a UUID: a retry with the
+   * same id returns the original result; the same id with other content is
+   * refused with INVALID_ARGUMENT, reason REQUEST_ID_REUSED.
+   */
+  requestId: string;
 }
 
 /** Response of BookSlot. */
@@ -164,6 +175,8 @@ export interface CancelAppointmentRequest {
   userId: string;
   /** Optional reason, up to 500 characters. */
   reason: string;
+  /** Optional idempotency key (AIP-155); see BookSlotRequest.request_id. */
+  requestId: string;
 }
 
 /** Response of CancelAppointment. */
@@ -202,6 +215,62 @@ export interface ListAppointmentsResponse {
   appointments: Appointment[];
   /** Token of the next page; empty on the last page. */
   nextPageToken: string;
+}
+
+/** Request of HoldSlot. */
+export interface HoldSlotRequest {
+  /** The slot to hold. */
+  slotId: string;
+  /** The user the hold is for. */
+  userId: string;
+  /** How long to hold it, 1 to 900 seconds; 0 means 300. */
+  ttlSeconds: number;
+  /** Optional idempotency key (AIP-155); see BookSlotRequest.request_id. */
+  requestId: string;
+}
+
+/** Response of HoldSlot. */
+export interface HoldSlotResponse {
+  /** Secret token to pass to BookSlot (or ReleaseHold) to use the hold. */
+  holdToken: string;
+  /** When the hold ends; after that it no longer counts. */
+  expireTime:
+    | Date
+    | undefined;
+  /** The held slot. */
+  slot: Slot | undefined;
+}
+
+/** Request of ReleaseHold. */
+export interface ReleaseHoldRequest {
+  /** The token HoldSlot returned. */
+  holdToken: string;
+  /** The user the hold is for. */
+  userId: string;
+}
+
+/** Response of ReleaseHold. */
+export interface ReleaseHoldResponse {
+  /** The slot after the release. */
+  slot: Slot | undefined;
+}
+
+/** Request of RescheduleAppointment. */
+export interface RescheduleAppointmentRequest {
+  /** The confirmed appointment to move. */
+  appointmentId: string;
+  /** The user moving it; must own it. */
+  userId: string;
+  /** The slot to move to: another slot of the same service. */
+  newSlotId: string;
+  /** Optional idempotency key (AIP-155); see BookSlotRequest.request_id. */
+  requestId: string;
+}
+
+/** Response of RescheduleAppointment. */
+export interface RescheduleAppointmentResponse {
+  /** The appointment on its new slot. */
+  appointment: Appointment | undefined;
 }
 
 function createBaseCreateServiceRequest(): CreateServiceRequest {
@@ -1311,7 +1380,7 @@ export const SetSlotStatusResponse: MessageFns<SetSlotStatusResponse> = {
 };
 
 function createBaseBookSlotRequest(): BookSlotRequest {
-  return { slotId: "", userId: "", serviceId: "" };
+  return { slotId: "", userId: "", serviceId: "", holdToken: "", requestId: "" };
 }
 
 export const BookSlotRequest: MessageFns<BookSlotRequest> = {
@@ -1324,6 +1393,12 @@ export const BookSlotRequest: MessageFns<BookSlotRequest> = {
     }
     if (message.serviceId !== "") {
       writer.uint32(26).string(message.serviceId);
+    }
+    if (message.holdToken !== "") {
+      writer.uint32(34).string(message.holdToken);
+    }
+    if (message.requestId !== "") {
+      writer.uint32(42).string(message.requestId);
     }
     return writer;
   },
@@ -1365,6 +1440,22 @@ export const BookSlotRequest: MessageFns<BookSlotRequest> = {
             message.serviceId = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.holdToken = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1394,6 +1485,16 @@ export const BookSlotRequest: MessageFns<BookSlotRequest> = {
         : isSet(object.service_id)
         ? globalThis.String(object.service_id)
         : "",
+      holdToken: isSet(object.holdToken)
+        ? globalThis.String(object.holdToken)
+        : isSet(object.hold_token)
+        ? globalThis.String(object.hold_token)
+        : "",
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
     };
   },
 
@@ -1408,6 +1509,12 @@ export const BookSlotRequest: MessageFns<BookSlotRequest> = {
     if (message.serviceId !== "") {
       obj.serviceId = message.serviceId;
     }
+    if (message.holdToken !== "") {
+      obj.holdToken = message.holdToken;
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
     return obj;
   },
 
@@ -1419,6 +1526,8 @@ export const BookSlotRequest: MessageFns<BookSlotRequest> = {
     message.slotId = object.slotId ?? "";
     message.userId = object.userId ?? "";
     message.serviceId = object.serviceId ?? "";
+    message.holdToken = object.holdToken ?? "";
+    message.requestId = object.requestId ?? "";
     return message;
   },
 };
@@ -1493,7 +1602,7 @@ export const BookSlotResponse: MessageFns<BookSlotResponse> = {
 };
 
 function createBaseCancelAppointmentRequest(): CancelAppointmentRequest {
-  return { appointmentId: "", userId: "", reason: "" };
+  return { appointmentId: "", userId: "", reason: "", requestId: "" };
 }
 
 export const CancelAppointmentRequest: MessageFns<CancelAppointmentRequest> = {
@@ -1506,6 +1615,9 @@ export const CancelAppointmentRequest: MessageFns<CancelAppointmentRequest> = {
     }
     if (message.reason !== "") {
       writer.uint32(26).string(message.reason);
+    }
+    if (message.requestId !== "") {
+      writer.uint32(34).string(message.requestId);
     }
     return writer;
   },
@@ -1547,6 +1659,14 @@ export const CancelAppointmentRequest: MessageFns<CancelAppointmentRequest> = {
             message.reason = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1572,6 +1692,11 @@ export const CancelAppointmentRequest: MessageFns<CancelAppointmentRequest> = {
         ? globalThis.String(object.user_id)
         : "",
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
     };
   },
 
@@ -1586,6 +1711,9 @@ export const CancelAppointmentRequest: MessageFns<CancelAppointmentRequest> = {
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
     return obj;
   },
 
@@ -1597,6 +1725,7 @@ export const CancelAppointmentRequest: MessageFns<CancelAppointmentRequest> = {
     message.appointmentId = object.appointmentId ?? "";
     message.userId = object.userId ?? "";
     message.reason = object.reason ?? "";
+    message.requestId = object.requestId ?? "";
     return message;
   },
 };
@@ -2032,6 +2161,610 @@ export const ListAppointmentsResponse: MessageFns<ListAppointmentsResponse> = {
   },
 };
 
+function createBaseHoldSlotRequest(): HoldSlotRequest {
+  return { slotId: "", userId: "", ttlSeconds: 0, requestId: "" };
+}
+
+export const HoldSlotRequest: MessageFns<HoldSlotRequest> = {
+  encode(message: HoldSlotRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.slotId !== "") {
+      writer.uint32(10).string(message.slotId);
+    }
+    if (message.userId !== "") {
+      writer.uint32(18).string(message.userId);
+    }
+    if (message.ttlSeconds !== 0) {
+      writer.uint32(24).int32(message.ttlSeconds);
+    }
+    if (message.requestId !== "") {
+      writer.uint32(34).string(message.requestId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HoldSlotRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHoldSlotRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.slotId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.ttlSeconds = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HoldSlotRequest {
+    return {
+      slotId: isSet(object.slotId)
+        ? globalThis.String(object.slotId)
+        : isSet(object.slot_id)
+        ? globalThis.String(object.slot_id)
+        : "",
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      ttlSeconds: isSet(object.ttlSeconds)
+        ? globalThis.Number(object.ttlSeconds)
+        : isSet(object.ttl_seconds)
+        ? globalThis.Number(object.ttl_seconds)
+        : 0,
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+    };
+  },
+
+  toJSON(message: HoldSlotRequest): unknown {
+    const obj: any = {};
+    if (message.slotId !== "") {
+      obj.slotId = message.slotId;
+    }
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.ttlSeconds !== 0) {
+      obj.ttlSeconds = Math.round(message.ttlSeconds);
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<HoldSlotRequest>): HoldSlotRequest {
+    return HoldSlotRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<HoldSlotRequest>): HoldSlotRequest {
+    const message = createBaseHoldSlotRequest();
+    message.slotId = object.slotId ?? "";
+    message.userId = object.userId ?? "";
+    message.ttlSeconds = object.ttlSeconds ?? 0;
+    message.requestId = object.requestId ?? "";
+    return message;
+  },
+};
+
+function createBaseHoldSlotResponse(): HoldSlotResponse {
+  return { holdToken: "", expireTime: undefined, slot: undefined };
+}
+
+export const HoldSlotResponse: MessageFns<HoldSlotResponse> = {
+  encode(message: HoldSlotResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.holdToken !== "") {
+      writer.uint32(10).string(message.holdToken);
+    }
+    if (message.expireTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.expireTime), writer.uint32(18).fork()).join();
+    }
+    if (message.slot !== undefined) {
+      Slot.encode(message.slot, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HoldSlotResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHoldSlotResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.holdToken = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.expireTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.slot = Slot.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HoldSlotResponse {
+    return {
+      holdToken: isSet(object.holdToken)
+        ? globalThis.String(object.holdToken)
+        : isSet(object.hold_token)
+        ? globalThis.String(object.hold_token)
+        : "",
+      expireTime: isSet(object.expireTime)
+        ? fromJsonTimestamp(object.expireTime)
+        : isSet(object.expire_time)
+        ? fromJsonTimestamp(object.expire_time)
+        : undefined,
+      slot: isSet(object.slot) ? Slot.fromJSON(object.slot) : undefined,
+    };
+  },
+
+  toJSON(message: HoldSlotResponse): unknown {
+    const obj: any = {};
+    if (message.holdToken !== "") {
+      obj.holdToken = message.holdToken;
+    }
+    if (message.expireTime !== undefined) {
+      obj.expireTime = message.expireTime.toISOString();
+    }
+    if (message.slot !== undefined) {
+      obj.slot = Slot.toJSON(message.slot);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<HoldSlotResponse>): HoldSlotResponse {
+    return HoldSlotResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<HoldSlotResponse>): HoldSlotResponse {
+    const message = createBaseHoldSlotResponse();
+    message.holdToken = object.holdToken ?? "";
+    message.expireTime = object.expireTime ?? undefined;
+    message.slot = (object.slot !== undefined && object.slot !== null) ? Slot.fromPartial(object.slot) : undefined;
+    return message;
+  },
+};
+
+function createBaseReleaseHoldRequest(): ReleaseHoldRequest {
+  return { holdToken: "", userId: "" };
+}
+
+export const ReleaseHoldRequest: MessageFns<ReleaseHoldRequest> = {
+  encode(message: ReleaseHoldRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.holdToken !== "") {
+      writer.uint32(10).string(message.holdToken);
+    }
+    if (message.userId !== "") {
+      writer.uint32(18).string(message.userId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReleaseHoldRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReleaseHoldRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.holdToken = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReleaseHoldRequest {
+    return {
+      holdToken: isSet(object.holdToken)
+        ? globalThis.String(object.holdToken)
+        : isSet(object.hold_token)
+        ? globalThis.String(object.hold_token)
+        : "",
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ReleaseHoldRequest): unknown {
+    const obj: any = {};
+    if (message.holdToken !== "") {
+      obj.holdToken = message.holdToken;
+    }
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReleaseHoldRequest>): ReleaseHoldRequest {
+    return ReleaseHoldRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReleaseHoldRequest>): ReleaseHoldRequest {
+    const message = createBaseReleaseHoldRequest();
+    message.holdToken = object.holdToken ?? "";
+    message.userId = object.userId ?? "";
+    return message;
+  },
+};
+
+function createBaseReleaseHoldResponse(): ReleaseHoldResponse {
+  return { slot: undefined };
+}
+
+export const ReleaseHoldResponse: MessageFns<ReleaseHoldResponse> = {
+  encode(message: ReleaseHoldResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.slot !== undefined) {
+      Slot.encode(message.slot, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReleaseHoldResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReleaseHoldResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.slot = Slot.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReleaseHoldResponse {
+    return { slot: isSet(object.slot) ? Slot.fromJSON(object.slot) : undefined };
+  },
+
+  toJSON(message: ReleaseHoldResponse): unknown {
+    const obj: any = {};
+    if (message.slot !== undefined) {
+      obj.slot = Slot.toJSON(message.slot);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReleaseHoldResponse>): ReleaseHoldResponse {
+    return ReleaseHoldResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReleaseHoldResponse>): ReleaseHoldResponse {
+    const message = createBaseReleaseHoldResponse();
+    message.slot = (object.slot !== undefined && object.slot !== null) ? Slot.fromPartial(object.slot) : undefined;
+    return message;
+  },
+};
+
+function createBaseRescheduleAppointmentRequest(): RescheduleAppointmentRequest {
+  return { appointmentId: "", userId: "", newSlotId: "", requestId: "" };
+}
+
+export const RescheduleAppointmentRequest: MessageFns<RescheduleAppointmentRequest> = {
+  encode(message: RescheduleAppointmentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.appointmentId !== "") {
+      writer.uint32(10).string(message.appointmentId);
+    }
+    if (message.userId !== "") {
+      writer.uint32(18).string(message.userId);
+    }
+    if (message.newSlotId !== "") {
+      writer.uint32(26).string(message.newSlotId);
+    }
+    if (message.requestId !== "") {
+      writer.uint32(34).string(message.requestId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RescheduleAppointmentRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRescheduleAppointmentRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.appointmentId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.newSlotId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RescheduleAppointmentRequest {
+    return {
+      appointmentId: isSet(object.appointmentId)
+        ? globalThis.String(object.appointmentId)
+        : isSet(object.appointment_id)
+        ? globalThis.String(object.appointment_id)
+        : "",
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      newSlotId: isSet(object.newSlotId)
+        ? globalThis.String(object.newSlotId)
+        : isSet(object.new_slot_id)
+        ? globalThis.String(object.new_slot_id)
+        : "",
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+    };
+  },
+
+  toJSON(message: RescheduleAppointmentRequest): unknown {
+    const obj: any = {};
+    if (message.appointmentId !== "") {
+      obj.appointmentId = message.appointmentId;
+    }
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.newSlotId !== "") {
+      obj.newSlotId = message.newSlotId;
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RescheduleAppointmentRequest>): RescheduleAppointmentRequest {
+    return RescheduleAppointmentRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RescheduleAppointmentRequest>): RescheduleAppointmentRequest {
+    const message = createBaseRescheduleAppointmentRequest();
+    message.appointmentId = object.appointmentId ?? "";
+    message.userId = object.userId ?? "";
+    message.newSlotId = object.newSlotId ?? "";
+    message.requestId = object.requestId ?? "";
+    return message;
+  },
+};
+
+function createBaseRescheduleAppointmentResponse(): RescheduleAppointmentResponse {
+  return { appointment: undefined };
+}
+
+export const RescheduleAppointmentResponse: MessageFns<RescheduleAppointmentResponse> = {
+  encode(message: RescheduleAppointmentResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.appointment !== undefined) {
+      Appointment.encode(message.appointment, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RescheduleAppointmentResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRescheduleAppointmentResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.appointment = Appointment.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RescheduleAppointmentResponse {
+    return { appointment: isSet(object.appointment) ? Appointment.fromJSON(object.appointment) : undefined };
+  },
+
+  toJSON(message: RescheduleAppointmentResponse): unknown {
+    const obj: any = {};
+    if (message.appointment !== undefined) {
+      obj.appointment = Appointment.toJSON(message.appointment);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RescheduleAppointmentResponse>): RescheduleAppointmentResponse {
+    return RescheduleAppointmentResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RescheduleAppointmentResponse>): RescheduleAppointmentResponse {
+    const message = createBaseRescheduleAppointmentResponse();
+    message.appointment = (object.appointment !== undefined && object.appointment !== null)
+      ? Appointment.fromPartial(object.appointment)
+      : undefined;
+    return message;
+  },
+};
+
 /**
  * Appointment booking: providers publish services and their time slots, users
  * book and cancel slots and read their history.
@@ -2115,9 +2848,9 @@ export const BookingServiceService = {
     responseDeserialize: (value: Buffer): SetSlotStatusResponse => SetSlotStatusResponse.decode(value),
   },
   /**
-   * Books an AVAILABLE slot for a user. ABORTED/SLOT_BUSY when another
-   * booking of the slot is in progress (retry), FAILED_PRECONDITION/
-   * SLOT_UNAVAILABLE when it is not AVAILABLE.
+   * Books an AVAILABLE slot for a user, or confirms the user's hold on it.
+   * ABORTED/SLOT_BUSY when another booking of the slot is in progress
+   * (retry), FAILED_PRECONDITION/SLOT_UNAVAILABLE when it is not AVAILABLE.
    */
   bookSlot: {
     path: "/booking.v1.BookingService/BookSlot" as const,
@@ -2139,6 +2872,45 @@ export const BookingServiceService = {
     responseSerialize: (value: CancelAppointmentResponse): Buffer =>
       Buffer.from(CancelAppointmentResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CancelAppointmentResponse => CancelAppointmentResponse.decode(value),
+  },
+  /**
+   * Holds an AVAILABLE slot for a user for a bounded time (LOCKED with an
+   * expiry) and returns a token that BookSlot accepts to confirm it.
+   */
+  holdSlot: {
+    path: "/booking.v1.BookingService/HoldSlot" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: HoldSlotRequest): Buffer => Buffer.from(HoldSlotRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): HoldSlotRequest => HoldSlotRequest.decode(value),
+    responseSerialize: (value: HoldSlotResponse): Buffer => Buffer.from(HoldSlotResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): HoldSlotResponse => HoldSlotResponse.decode(value),
+  },
+  /** Gives a held slot back before its hold expires. */
+  releaseHold: {
+    path: "/booking.v1.BookingService/ReleaseHold" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ReleaseHoldRequest): Buffer => Buffer.from(ReleaseHoldRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReleaseHoldRequest => ReleaseHoldRequest.decode(value),
+    responseSerialize: (value: ReleaseHoldResponse): Buffer => Buffer.from(ReleaseHoldResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReleaseHoldResponse => ReleaseHoldResponse.decode(value),
+  },
+  /**
+   * Moves a confirmed appointment to another slot of the same service. The
+   * appointment holds exactly one slot at every moment; on failure it stays
+   * on its old slot.
+   */
+  rescheduleAppointment: {
+    path: "/booking.v1.BookingService/RescheduleAppointment" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RescheduleAppointmentRequest): Buffer =>
+      Buffer.from(RescheduleAppointmentRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RescheduleAppointmentRequest => RescheduleAppointmentRequest.decode(value),
+    responseSerialize: (value: RescheduleAppointmentResponse): Buffer =>
+      Buffer.from(RescheduleAppointmentResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RescheduleAppointmentResponse => RescheduleAppointmentResponse.decode(value),
   },
   /** Returns one appointment with its service and slot. */
   getAppointment: {
@@ -2187,13 +2959,26 @@ export interface BookingServiceServer extends UntypedServiceImplementation {
    */
   setSlotStatus: handleUnaryCall<SetSlotStatusRequest, SetSlotStatusResponse>;
   /**
-   * Books an AVAILABLE slot for a user. ABORTED/SLOT_BUSY when another
-   * booking of the slot is in progress (retry), FAILED_PRECONDITION/
-   * SLOT_UNAVAILABLE when it is not AVAILABLE.
+   * Books an AVAILABLE slot for a user, or confirms the user's hold on it.
+   * ABORTED/SLOT_BUSY when another booking of the slot is in progress
+   * (retry), FAILED_PRECONDITION/SLOT_UNAVAILABLE when it is not AVAILABLE.
    */
   bookSlot: handleUnaryCall<BookSlotRequest, BookSlotResponse>;
   /** Cancels a confirmed appointment of the user; its slot is AVAILABLE again. */
   cancelAppointment: handleUnaryCall<CancelAppointmentRequest, CancelAppointmentResponse>;
+  /**
+   * Holds an AVAILABLE slot for a user for a bounded time (LOCKED with an
+   * expiry) and returns a token that BookSlot accepts to confirm it.
+   */
+  holdSlot: handleUnaryCall<HoldSlotRequest, HoldSlotResponse>;
+  /** Gives a held slot back before its hold expires. */
+  releaseHold: handleUnaryCall<ReleaseHoldRequest, ReleaseHoldResponse>;
+  /**
+   * Moves a confirmed appointment to another slot of the same service. The
+   * appointment holds exactly one slot at every moment; on failure it stays
+   * on its old slot.
+   */
+  rescheduleAppointment: handleUnaryCall<RescheduleAppointmentRequest, RescheduleAppointmentResponse>;
   /** Returns one appointment with its service and slot. */
   getAppointment: handleUnaryCall<GetAppointmentRequest, GetAppointmentResponse>;
   /** A user's appointments, newest first, with service and slot filled in. */
@@ -2305,9 +3090,9 @@ export interface BookingServiceClient extends Client {
     callback: (error: ServiceError | null, response: SetSlotStatusResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Books an AVAILABLE slot for a user. ABORTED/SLOT_BUSY when another
-   * booking of the slot is in progress (retry), FAILED_PRECONDITION/
-   * SLOT_UNAVAILABLE when it is not AVAILABLE.
+   * Books an AVAILABLE slot for a user, or confirms the user's hold on it.
+   * ABORTED/SLOT_BUSY when another booking of the slot is in progress
+   * (retry), FAILED_PRECONDITION/SLOT_UNAVAILABLE when it is not AVAILABLE.
    */
   bookSlot(
     request: BookSlotRequest,
@@ -2339,6 +3124,61 @@ export interface BookingServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CancelAppointmentResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Holds an AVAILABLE slot for a user for a bounded time (LOCKED with an
+   * expiry) and returns a token that BookSlot accepts to confirm it.
+   */
+  holdSlot(
+    request: HoldSlotRequest,
+    callback: (error: ServiceError | null, response: HoldSlotResponse) => void,
+  ): ClientUnaryCall;
+  holdSlot(
+    request: HoldSlotRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: HoldSlotResponse) => void,
+  ): ClientUnaryCall;
+  holdSlot(
+    request: HoldSlotRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: HoldSlotResponse) => void,
+  ): ClientUnaryCall;
+  /** Gives a held slot back before its hold expires. */
+  releaseHold(
+    request: ReleaseHoldRequest,
+    callback: (error: ServiceError | null, response: ReleaseHoldResponse) => void,
+  ): ClientUnaryCall;
+  releaseHold(
+    request: ReleaseHoldRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReleaseHoldResponse) => void,
+  ): ClientUnaryCall;
+  releaseHold(
+    request: ReleaseHoldRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReleaseHoldResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Moves a confirmed appointment to another slot of the same service. The
+   * appointment holds exactly one slot at every moment; on failure it stays
+   * on its old slot.
+   */
+  rescheduleAppointment(
+    request: RescheduleAppointmentRequest,
+    callback: (error: ServiceError | null, response: RescheduleAppointmentResponse) => void,
+  ): ClientUnaryCall;
+  rescheduleAppointment(
+    request: RescheduleAppointmentRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RescheduleAppointmentResponse) => void,
+  ): ClientUnaryCall;
+  rescheduleAppointment(
+    request: RescheduleAppointmentRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RescheduleAppointmentResponse) => void,
   ): ClientUnaryCall;
   /** Returns one appointment with its service and slot. */
   getAppointment(

@@ -19,7 +19,10 @@ export enum SlotStatus {
   SLOT_STATUS_UNSPECIFIED = 0,
   /** SLOT_STATUS_AVAILABLE - Free to book. */
   SLOT_STATUS_AVAILABLE = 1,
-  /** SLOT_STATUS_LOCKED - Blocked by the provider: nobody can book it. */
+  /**
+   * SLOT_STATUS_LOCKED - Blocked: by the provider (no `hold_expire_time`), or held for a user
+   * until `hold_expire_time`. Nobody else can book it meanwhile.
+   */
   SLOT_STATUS_LOCKED = 2,
   /** SLOT_STATUS_BOOKED - Taken by exactly one confirmed appointment. */
   SLOT_STATUS_BOOKED = 3,
@@ -182,6 +185,11 @@ export interface Slot {
   appointmentId: string;
   /** Output only. Grows by one with every change of the slot. */
   revision: number;
+  /**
+   * Set while the slot is held (LOCKED for a user by HoldSlot): when the hold
+   * ends. A held slot whose hold has expired is shown as AVAILABLE.
+   */
+  holdExpireTime: Date | undefined;
 }
 
 /** A user's booking of one slot. */
@@ -219,7 +227,11 @@ export interface Appointment {
     | Service
     | undefined;
   /** Output only. The slot as it is now, filled in on reads. */
-  slot: Slot | undefined;
+  slot:
+    | Slot
+    | undefined;
+  /** Output only. When the appointment was last moved to another slot. */
+  rescheduleTime: Date | undefined;
 }
 
 function createBasePrice(): Price {
@@ -602,7 +614,16 @@ export const Service: MessageFns<Service> = {
 };
 
 function createBaseSlot(): Slot {
-  return { id: "", serviceId: "", startTime: undefined, endTime: undefined, status: 0, appointmentId: "", revision: 0 };
+  return {
+    id: "",
+    serviceId: "",
+    startTime: undefined,
+    endTime: undefined,
+    status: 0,
+    appointmentId: "",
+    revision: 0,
+    holdExpireTime: undefined,
+  };
 }
 
 export const Slot: MessageFns<Slot> = {
@@ -627,6 +648,9 @@ export const Slot: MessageFns<Slot> = {
     }
     if (message.revision !== 0) {
       writer.uint32(56).int64(message.revision);
+    }
+    if (message.holdExpireTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.holdExpireTime), writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -700,6 +724,14 @@ export const Slot: MessageFns<Slot> = {
             message.revision = longToNumber(reader.int64());
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.holdExpireTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -737,6 +769,11 @@ export const Slot: MessageFns<Slot> = {
         ? globalThis.String(object.appointment_id)
         : "",
       revision: isSet(object.revision) ? globalThis.Number(object.revision) : 0,
+      holdExpireTime: isSet(object.holdExpireTime)
+        ? fromJsonTimestamp(object.holdExpireTime)
+        : isSet(object.hold_expire_time)
+        ? fromJsonTimestamp(object.hold_expire_time)
+        : undefined,
     };
   },
 
@@ -763,6 +800,9 @@ export const Slot: MessageFns<Slot> = {
     if (message.revision !== 0) {
       obj.revision = Math.round(message.revision);
     }
+    if (message.holdExpireTime !== undefined) {
+      obj.holdExpireTime = message.holdExpireTime.toISOString();
+    }
     return obj;
   },
 
@@ -778,6 +818,7 @@ export const Slot: MessageFns<Slot> = {
     message.status = object.status ?? 0;
     message.appointmentId = object.appointmentId ?? "";
     message.revision = object.revision ?? 0;
+    message.holdExpireTime = object.holdExpireTime ?? undefined;
     return message;
   },
 };
@@ -796,6 +837,7 @@ function createBaseAppointment(): Appointment {
     cancellationReason: "",
     service: undefined,
     slot: undefined,
+    rescheduleTime: undefined,
   };
 }
 
@@ -836,6 +878,9 @@ export const Appointment: MessageFns<Appointment> = {
     }
     if (message.slot !== undefined) {
       Slot.encode(message.slot, writer.uint32(98).fork()).join();
+    }
+    if (message.rescheduleTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.rescheduleTime), writer.uint32(106).fork()).join();
     }
     return writer;
   },
@@ -949,6 +994,14 @@ export const Appointment: MessageFns<Appointment> = {
             message.slot = Slot.decode(reader, reader.uint32());
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.rescheduleTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1007,6 +1060,11 @@ export const Appointment: MessageFns<Appointment> = {
         : "",
       service: isSet(object.service) ? Service.fromJSON(object.service) : undefined,
       slot: isSet(object.slot) ? Slot.fromJSON(object.slot) : undefined,
+      rescheduleTime: isSet(object.rescheduleTime)
+        ? fromJsonTimestamp(object.rescheduleTime)
+        : isSet(object.reschedule_time)
+        ? fromJsonTimestamp(object.reschedule_time)
+        : undefined,
     };
   },
 
@@ -1048,6 +1106,9 @@ export const Appointment: MessageFns<Appointment> = {
     if (message.slot !== undefined) {
       obj.slot = Slot.toJSON(message.slot);
     }
+    if (message.rescheduleTime !== undefined) {
+      obj.rescheduleTime = message.rescheduleTime.toISOString();
+    }
     return obj;
   },
 
@@ -1070,6 +1131,7 @@ export const Appointment: MessageFns<Appointment> = {
       ? Service.fromPartial(object.service)
       : undefined;
     message.slot = (object.slot !== undefined && object.slot !== null) ? Slot.fromPartial(object.slot) : undefined;
+    message.rescheduleTime = object.rescheduleTime ?? undefined;
     return message;
   },
 };

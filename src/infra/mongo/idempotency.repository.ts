@@ -1,0 +1,44 @@
+import type { IdempotencyRecord, IdempotencyStore } from '../../services/ports';
+import type { IdempotencyDoc, Models } from './models';
+import { isDuplicateKeyError } from './object-ids';
+
+export class MongoIdempotencyStore implements IdempotencyStore {
+  constructor(private readonly models: Pick<Models, 'requests'>) {}
+
+  async find(key: string): Promise<IdempotencyRecord | null> {
+    const doc = await this.models.requests.findById(key).lean<IdempotencyDoc>().exec();
+    return doc ? toRecord(doc) : null;
+  }
+
+  async save(record: IdempotencyRecord): Promise<IdempotencyRecord | null> {
+    try {
+      await this.models.requests.insertMany(
+        [
+          {
+            _id: record.key,
+            fingerprint: record.fingerprint,
+            resultId: record.resultId,
+            createdAt: record.createdAt,
+          },
+        ],
+        { lean: true },
+      );
+      return null;
+    } catch (err) {
+      if (!isDuplicateKeyError(err)) throw err;
+      return this.find(record.key);
+    }
+  }
+
+  async deleteOlderThan(cutoff: Date): Promise<number> {
+    const result = await this.models.requests.deleteMany({ createdAt: { $lt: cutoff } }).exec();
+    return result.deletedCount;
+  }
+}
+
+const toRecord = (doc: IdempotencyDoc): IdempotencyRecord => ({
+  key: doc._id,
+  fingerprint: doc.fingerprint,
+  resultId: doc.resultId,
+  createdAt: doc.createdAt,
+});

@@ -1,0 +1,190 @@
+import { isActiveClaim, type ClaimRecord, type SlotRecord } from '../domain/types';
+import type { ClaimRepository, Clock, IdempotencyStore, SlotOwner, SlotRepository } from './ports';
+import { ownerOf, type SlotClaims, type ServiceLogger } from './slot-claims';
+
+export interface ReconcilerSettings {
+  /** A state younger than this may be an operation in progress: left alone. */
+  graceMs: number;
+  /** How far back changes are examined. */
+  lookbackMs: number;
+  /** How long request_id results are remembered. */
+  requestRetentionMs: number;
+  /** Most records examined per scan. */
+  batchSize: number;
+}
+
+export interface RepairCounts {
+  holdsExpired: number;
+  slotsRepaired: number;
+  movesCompleted: number;
+  requestsPurged: number;
+}
+
+/**
+ * Repairs what a crash between two writes can leave behind, converging slot
+ * projections on the claim records (which the unique index made the truth):
+ * - holds past their expiry are expired and their slots freed;
+ * - a slot BOOKED or LOCKED by a claim that does not exist or is no longer
+ *   active is pointed at the slot's active claim, or freed;
+ * - an active claim whose slot does not point at it gets its slot back;
+ * - a move interrupted after the claim moved gives the old slot back.
+ * Every repair is a conditional write (on the slot's revision), so several
+ * instances can run it at once, and each change reaches subscribers.
+ */
+export class Reconciler {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<RepairCounts> | undefined;
+
+  constructor(
+    private readonly deps: {
+      slots: SlotRepository;
+      claims: ClaimRepository;
+      requests: IdempotencyStore;
+      slotClaims: SlotClaims;
+      clock: Clock;
+      logger: ServiceLogger;
+      settings: ReconcilerSettings;
+    },
+  ) {}
+
+  /** Runs now and then every `intervalMs` until stop(). */
+  start(intervalMs: number): void {
+    const tick = (): void => {
+      this.runOnce().then(
+        (counts) => {
+          const repaired = Object.values(counts).some((n) => n > 0);
+          if (repaired) this.deps.logger.info({ ...counts }, 'reconciler repaired state');
+        },
+        (err: unknown) => this.deps.logger.warn({ err }, 'reconciler run failed; will retry'),
+      );
+    };
+    tick();
+    this.timer = setInterval(tick, intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running?.catch(() => undefined);
+  }
+
+  /** One pass; concurrent calls share the pass in progress. */
+  runOnce(): Promise<RepairCounts> {
+    this.running ??= this.pass().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async pass(): Promise<RepairCounts> {
+    const { settings } = this.deps;
+    const now = this.deps.clock();
+    const counts: RepairCounts = { holdsExpired: 0, slotsRepaired: 0, movesCompleted: 0, requestsPurged: 0 };
+    const settled = new Date(now.getTime() - settings.graceMs);
+    const since = new Date(now.getTime() - settings.lookbackMs);
+
+    counts.holdsExpired = await this.expireHolds(now);
+    counts.slotsRepaired += await this.repairOwnedSlots(since, settled, now);
+    const claimRepairs = await this.repairActiveClaims(since, settled, now);
+    counts.slotsRepaired += claimRepairs.slots;
+    counts.movesCompleted = claimRepairs.moves;
+    counts.requestsPurged = await this.deps.requests.deleteOlderThan(
+      new Date(now.getTime() - settings.requestRetentionMs),
+    );
+    return counts;
+  }
+
+  /** Expires holds past their deadline and frees the slots they held. */
+  private async expireHolds(now: Date): Promise<number> {
+    const { claims, slots, settings, slotClaims } = this.deps;
+    let expired = 0;
+    for (const hold of await claims.findExpiredHolds(now, settings.batchSize)) {
+      if (await claims.expireHold({ holdId: hold.id, now })) expired += 1;
+      await slotClaims.giveBack(hold.slotId, hold.id);
+    }
+    // Slots still showing an expired hold (its record expired by a booking that then failed, say).
+    for (const slot of await slots.findWithExpiredHolds(now, settings.batchSize)) {
+      await slotClaims.giveBack(slot.id, slot.holdId!);
+    }
+    return expired;
+  }
+
+  /** Slots pointing at a claim that does not hold them. */
+  private async repairOwnedSlots(since: Date, settled: Date, now: Date): Promise<number> {
+    const { slots, claims, settings } = this.deps;
+    const owned = await slots.findOwnedChangedBetween(since, settled, settings.batchSize);
+    const owners = byId(await claims.findByIds(owned.map(ownerIdOf)));
+    let repaired = 0;
+    for (const slot of owned) {
+      const owner = owners.get(ownerIdOf(slot));
+      if (owner && holds(owner, slot, now)) continue;
+      const active = await claims.findActiveBySlot(slot.id);
+      const to: SlotOwner = active && isActiveClaim(active, now) ? ownerOf(active) : { kind: 'none' };
+      if (await this.repair(slot, to, now, 'slot points at a claim that does not hold it')) repaired += 1;
+    }
+    return repaired;
+  }
+
+  /** Active claims whose slot does not point at them, and unfinished moves. */
+  private async repairActiveClaims(
+    since: Date,
+    settled: Date,
+    now: Date,
+  ): Promise<{ slots: number; moves: number }> {
+    const { slots, claims, settings } = this.deps;
+    const active = (await claims.findActiveChangedBetween(since, settled, settings.batchSize)).filter((c) =>
+      isActiveClaim(c, now),
+    );
+    const slotById = byId(await slots.findByIds(active.map((c) => c.slotId)));
+    let repaired = 0;
+    let moves = 0;
+    for (const claim of active) {
+      const slot = slotById.get(claim.slotId);
+      if (slot && !holds(claim, slot, now)) {
+        if (await this.repair(slot, ownerOf(claim), now, 'active claim whose slot does not point at it')) {
+          repaired += 1;
+        }
+      }
+      if (claim.previousSlotId) {
+        await this.deps.slotClaims.reassign(claim.previousSlotId, claim.id, { kind: 'none' });
+        await claims.completeMove({ appointmentId: claim.id, now });
+        moves += 1;
+      }
+    }
+    return { slots: repaired, moves };
+  }
+
+  private async repair(slot: SlotRecord, to: SlotOwner, now: Date, why: string): Promise<boolean> {
+    const change = await this.deps.slots.repair({ slotId: slot.id, revision: slot.revision, to, now });
+    if (!change) return false; // it changed meanwhile: the next pass looks again
+    this.deps.slotClaims.published(change);
+    this.deps.logger.warn(
+      {
+        slotId: slot.id,
+        from: { status: change.before.status, appointmentId: slot.appointmentId, holdId: slot.holdId },
+        to: {
+          status: change.after.status,
+          appointmentId: change.after.appointmentId,
+          holdId: change.after.holdId,
+        },
+      },
+      `reconciler repaired a slot: ${why}`,
+    );
+    return true;
+  }
+}
+
+const ownerIdOf = (slot: SlotRecord): string => (slot.appointmentId ?? slot.holdId)!;
+
+/** Whether the slot projection points at this active claim, as it should. */
+function holds(claim: ClaimRecord, slot: SlotRecord, now: Date): boolean {
+  if (!isActiveClaim(claim, now) || claim.slotId !== slot.id) return false;
+  return claim.status === 'CONFIRMED'
+    ? slot.status === 'BOOKED' && slot.appointmentId === claim.id
+    : slot.status === 'LOCKED' && slot.holdId === claim.id;
+}
+
+function byId<T extends { id: string }>(items: T[]): Map<string, T> {
+  return new Map(items.map((i) => [i.id, i]));
+}

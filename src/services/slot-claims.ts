@@ -1,0 +1,209 @@
+import { DomainError, slotNotFound } from '../domain/errors';
+import { effectiveSlot, isActiveClaim, type ClaimRecord, type SlotRecord } from '../domain/types';
+import { requestIdReused } from './idempotency';
+import {
+  DuplicateClaimIdError,
+  DuplicateSlotClaimError,
+  type ClaimRepository,
+  type Clock,
+  type SlotChange,
+  type SlotEvents,
+  type SlotGate,
+  type SlotOwner,
+  type SlotRepository,
+} from './ports';
+
+export type LockFailureMode = 'proceed' | 'reject';
+
+export interface ServiceLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface SlotClaimsDeps {
+  slots: SlotRepository;
+  claims: ClaimRepository;
+  gate: SlotGate;
+  events: SlotEvents;
+  clock: Clock;
+  lockFailureMode: LockFailureMode;
+  logger: ServiceLogger;
+}
+
+/** Who a slot projection should point at for an active claim. */
+export const ownerOf = (claim: ClaimRecord): SlotOwner =>
+  claim.status === 'HELD'
+    ? { kind: 'hold', id: claim.id, expiresAt: claim.expiresAt! }
+    : { kind: 'appointment', id: claim.id };
+
+export const slotUnavailable = (slotId: string, status?: string): DomainError =>
+  new DomainError(
+    'SLOT_UNAVAILABLE',
+    status ? `slot ${slotId} is ${status.toLowerCase()}` : `slot ${slotId} is no longer available`,
+    status ? { slotId, status } : { slotId },
+  );
+
+/**
+ * Taking a slot for a claim, shared by booking, holding and rescheduling.
+ *
+ * 1. The gate (a Redis lock per slot) turns concurrent attempts away early
+ *    with SLOT_BUSY, without touching the database.
+ * 2. A conditional update points the slot at the claim, only if it is free.
+ * 3. The claim record is written behind a plain unique index on its slot
+ *    claim, which admits one active claim (hold or appointment) per slot. That
+ *    index is the arbiter even where the conditional update is not atomic
+ *    (FerretDB): the slot document is a projection of the claims.
+ * 4. If anything fails after the slot was taken, the slot is given back, or
+ *    pointed at the claim that won.
+ */
+export class SlotClaims {
+  constructor(private readonly deps: SlotClaimsDeps) {}
+
+  /** Runs `work` behind the slot's gate; SLOT_BUSY when another request holds it. */
+  async gated<T>(slotId: string, work: () => Promise<T>): Promise<T> {
+    const gate = await this.deps.gate.tryAcquire(slotId);
+    if (gate.outcome === 'busy') {
+      throw new DomainError('SLOT_BUSY', `slot ${slotId} is being changed by another request; retry`, {
+        slotId,
+      });
+    }
+    if (gate.outcome === 'unavailable') {
+      if (this.deps.lockFailureMode === 'reject') {
+        throw new DomainError('LOCK_UNAVAILABLE', 'the booking lock service is unavailable; retry', {
+          slotId,
+        });
+      }
+      this.deps.logger.warn(
+        { slotId, err: gate.error.message },
+        'lock unavailable; proceeding without the gate (the database still decides)',
+      );
+    }
+    try {
+      return await work();
+    } finally {
+      if (gate.outcome === 'acquired') await gate.release();
+    }
+  }
+
+  /**
+   * Points the slot at `owner`, then runs `record`, the write of the claim
+   * (insert or move) that the unique slot-claim index decides. If `record`
+   * fails, the slot is given back.
+   */
+  async acquire(opts: {
+    slotId: string;
+    serviceId: string | null;
+    owner: Exclude<SlotOwner, { kind: 'none' }>;
+    record: (slot: SlotRecord, now: Date) => Promise<ClaimRecord>;
+    onServiceMismatch?: () => DomainError;
+  }): Promise<{ slot: SlotRecord; claim: ClaimRecord }> {
+    const now = this.deps.clock();
+    const change = await this.deps.slots.claim({
+      slotId: opts.slotId,
+      owner: opts.owner,
+      serviceId: opts.serviceId,
+      now,
+    });
+    if (!change) throw await this.whyNotClaimed(opts.slotId, opts.serviceId, now, opts.onServiceMismatch);
+    this.deps.events.changed(change);
+    const slot = change.after;
+    try {
+      const claim = await this.withExpiredHoldCleared(slot.id, now, () => opts.record(slot, now));
+      return { slot, claim };
+    } catch (err) {
+      await this.giveBack(slot.id, opts.owner.id);
+      if (err instanceof DuplicateSlotClaimError) throw slotUnavailable(opts.slotId);
+      throw err;
+    }
+  }
+
+  /**
+   * Inserts a new claim. If a claim with its id exists, this is a retry of
+   * the same request (ids derive from the request_id): the existing claim is
+   * returned when it is the same request's, else REQUEST_ID_REUSED.
+   */
+  async insertOrResume(
+    claim: ClaimRecord,
+    sameRequest: (existing: ClaimRecord) => boolean,
+  ): Promise<ClaimRecord> {
+    try {
+      await this.deps.claims.insert(claim);
+      return claim;
+    } catch (err) {
+      if (!(err instanceof DuplicateClaimIdError)) throw err;
+      const existing = await this.deps.claims.findById(claim.id);
+      if (existing && sameRequest(existing)) return existing;
+      throw requestIdReused();
+    }
+  }
+
+  /**
+   * Runs a write that claims `slotId`; if the slot's active claim is a hold
+   * that has expired, that hold is expired first and the write tried again:
+   * an expired hold stops counting at its deadline, before any clean-up.
+   */
+  async withExpiredHoldCleared<T>(slotId: string, now: Date, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (err) {
+      if (!(err instanceof DuplicateSlotClaimError)) throw err;
+      const holder = await this.deps.claims.findActiveBySlot(slotId);
+      if (!holder || holder.status !== 'HELD' || isActiveClaim(holder, now)) throw err;
+      await this.deps.claims.expireHold({ holdId: holder.id, now });
+      return write();
+    }
+  }
+
+  /**
+   * Undoes a slot projection that did not become a claim: the slot goes back
+   * to AVAILABLE unless another claim holds it, in which case it points at
+   * that claim (on a database whose conditional update is not atomic, the
+   * loser's write may be the one the slot shows). Only a slot still pointing
+   * at `ownerId` is touched. A failure here is logged and left for the
+   * reconciler, never hidden.
+   */
+  async giveBack(slotId: string, ownerId: string): Promise<void> {
+    try {
+      const now = this.deps.clock();
+      const winner = await this.deps.claims.findActiveBySlot(slotId);
+      const to: SlotOwner =
+        winner && winner.id !== ownerId && isActiveClaim(winner, now) ? ownerOf(winner) : { kind: 'none' };
+      const change = await this.deps.slots.reassign({ slotId, from: ownerId, to, now });
+      if (change) this.deps.events.changed(change);
+    } catch (err) {
+      this.deps.logger.error({ slotId, ownerId, err }, 'could not give a slot back; the reconciler will');
+    }
+  }
+
+  /** Tells subscribers of a change made outside this class (the reconciler's repairs). */
+  published(change: SlotChange): void {
+    this.deps.events.changed(change);
+  }
+
+  /** Points a slot that points at `from` at `to`; false if it no longer pointed at `from`. */
+  async reassign(slotId: string, from: string, to: SlotOwner): Promise<boolean> {
+    const change = await this.deps.slots.reassign({ slotId, from, to, now: this.deps.clock() });
+    if (change) this.deps.events.changed(change);
+    return change !== null;
+  }
+
+  /** Explains a failed claim: unknown slot, another service's, past, or taken. */
+  private async whyNotClaimed(
+    slotId: string,
+    serviceId: string | null,
+    now: Date,
+    onServiceMismatch?: () => DomainError,
+  ): Promise<DomainError> {
+    const stored = await this.deps.slots.findById(slotId);
+    if (!stored) return slotNotFound(slotId);
+    if (serviceId !== null && stored.serviceId !== serviceId) {
+      return onServiceMismatch ? onServiceMismatch() : slotNotFound(slotId);
+    }
+    const slot = effectiveSlot(stored, now);
+    if (slot.startTime.getTime() <= now.getTime()) {
+      return new DomainError('SLOT_IN_PAST', `slot ${slotId} has already started`, { slotId });
+    }
+    return slotUnavailable(slotId, slot.status);
+  }
+}
