@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# `npm run dev`: runs the service from source with tsx. Without MONGODB_URI /
+# REDIS_URL it starts local ferretdb (or mongod) + redis-server, data in .data/.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "[dev] npm ci (node_modules missing or older than package-lock.json)"
+  npm ci --no-audit --no-fund
+fi
+if [ -z "${MONGODB_URI:-}" ] && ! command -v mongod >/dev/null 2>&1; then bash scripts/install-ferretdb.sh; fi
+if [ -z "${REDIS_URL:-}" ]; then bash scripts/install-redis.sh; fi
+
+exec node_modules/.bin/tsx scripts/dev.ts "$@"

@@ -1,0 +1,10 @@
+/** Jest globalTeardown for the integration project: stops what globalSetup started. */
+import type { BackingServices } from './backing-services';
+import { BACKING_GLOBAL } from './global-setup';
+
+export default async function globalTeardown(): Promise<void> {
+  const slot = globalThis as Record<string, unknown>;
+  const backing = slot[BACKING_GLOBAL] as BackingServices | undefined;
+  delete slot[BACKING_GLOBAL];
+  await backing?.stop();
+}
