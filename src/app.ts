@@ -3,7 +3,6 @@ import type { Redis } from 'ioredis';
 import type { AppConfig } from './config';
 import { connectMongo } from './infra/mongo/connection';
 import { ensureIndexes, registerModels } from './infra/mongo/models';
-import { NoopSlotEvents } from './infra/events/noop-slot-events';
 import { MongoClaimRepository } from './infra/mongo/claim.repository';
 import { MongoIdempotencyStore } from './infra/mongo/idempotency.repository';
 import { newId } from './infra/mongo/object-ids';
@@ -11,6 +10,7 @@ import { MongoServiceRepository } from './infra/mongo/service.repository';
 import { MongoSlotRepository } from './infra/mongo/slot.repository';
 import { connectRedis, waitForRedis } from './infra/redis/connection';
 import { OpenSlotGate, RedlockSlotGate } from './infra/redis/slot-gate';
+import { RedisSlotEventLog } from './infra/redis/slot-event-log';
 import { createLogger, type Logger } from './logger';
 import { startRpcServer } from './rpc/server';
 import { AppointmentQueryService } from './services/appointment-query.service';
@@ -20,6 +20,7 @@ import { HoldService } from './services/hold.service';
 import { Idempotency } from './services/idempotency';
 import { Reconciler } from './services/reconciler';
 import { SlotClaims } from './services/slot-claims';
+import { WatchService } from './services/watch.service';
 
 export interface RunningApp {
   port: number;
@@ -27,6 +28,8 @@ export interface RunningApp {
   logger: Logger;
   /** The repair loop; tests and tools can run a pass with `runOnce()`. */
   reconciler: Reconciler;
+  /** Live watch readers and subscribers of this instance (tests, metrics). */
+  watchStats(): { tails: number; subscribers: number; streams: number };
   /** Stops taking calls, drains, then closes Redis and MongoDB. Idempotent. */
   shutdown(reason?: string): Promise<void>;
 }
@@ -63,7 +66,12 @@ export async function startApp(config: AppConfig, opts: { logger?: Logger } = {}
     const slots = new MongoSlotRepository(models);
     const claims = new MongoClaimRepository(models);
     const requests = new MongoIdempotencyStore(models);
-    const events = new NoopSlotEvents();
+    const events = new RedisSlotEventLog(redis, { ...config.events, blockMs: 5_000 }, (err, change) =>
+      logger.warn(
+        { err: err instanceof Error ? err.message : String(err), slotId: change?.after.id },
+        'could not publish a slot event; the reconciler will announce it again',
+      ),
+    );
     const gate = config.lock.enabled ? new RedlockSlotGate([redis], config.lock.ttlMs) : new OpenSlotGate();
     const idempotency = new Idempotency(requests, clock);
     const slotClaims = new SlotClaims({
@@ -80,6 +88,7 @@ export async function startApp(config: AppConfig, opts: { logger?: Logger } = {}
       claims,
       requests,
       slotClaims,
+      republish: (changed) => events.republish(changed),
       clock,
       logger: logger.child({ component: 'reconciler' }),
       settings: {
@@ -87,6 +96,7 @@ export async function startApp(config: AppConfig, opts: { logger?: Logger } = {}
         lookbackMs: config.reconciler.lookbackMs,
         requestRetentionMs: config.reconciler.requestRetentionMs,
         batchSize: 500,
+        republishWindowMs: config.events.republishWindowMs,
       },
     });
 
@@ -120,7 +130,9 @@ export async function startApp(config: AppConfig, opts: { logger?: Logger } = {}
           limits: config.holds,
         }),
         queries: new AppointmentQueryService(claims, services, slots, clock),
+        watch: new WatchService({ services, slots, log: events, clock }),
       },
+      watch: config.watch,
       logger,
       host: config.bindHost,
       port: config.port,
@@ -139,12 +151,17 @@ export async function startApp(config: AppConfig, opts: { logger?: Logger } = {}
         logger.info({ reason }, 'shutting down: draining calls');
         await rpc.shutdown(config.shutdownGraceMs);
         await runningReconciler.stop();
+        events.close();
         redisClient.disconnect();
         await mongoConnection.close();
         logger.info('shut down');
       })());
 
-    return { port: rpc.port, address, logger, reconciler, shutdown };
+    const watchStats = (): { tails: number; subscribers: number; streams: number } => ({
+      ...events.stats(),
+      streams: rpc.watches.size,
+    });
+    return { port: rpc.port, address, logger, reconciler, watchStats, shutdown };
   } catch (err) {
     await reconciler?.stop();
     redis?.disconnect();

@@ -35,6 +35,10 @@ const schema = z.object({
   RECONCILER_GRACE_MS: int(0, 3_600_000).default(30_000),
   RECONCILER_LOOKBACK_MS: int(1_000, 30 * 86_400_000).default(86_400_000),
   REQUEST_ID_RETENTION_MS: int(60_000, 30 * 86_400_000).default(86_400_000),
+  WATCH_BUFFER_LIMIT: int(10, 1_000_000).default(1_000),
+  WATCH_HEARTBEAT_MS: int(100, 600_000).default(15_000),
+  EVENTS_MAX_LENGTH: int(100, 10_000_000).default(10_000),
+  EVENTS_REPUBLISH_WINDOW_MS: int(1_000, 86_400_000).default(300_000),
 });
 
 export interface AppConfig {
@@ -48,6 +52,8 @@ export interface AppConfig {
   grpcMaxReceiveMessageBytes: number;
   shutdownGraceMs: number;
   holds: { defaultTtlSeconds: number; maxTtlSeconds: number; confirmMarginMs: number };
+  watch: { bufferLimit: number; heartbeatMs: number };
+  events: { maxLength: number; republishWindowMs: number };
   reconciler: {
     enabled: boolean;
     intervalMs: number;
@@ -89,6 +95,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxTtlSeconds: c.HOLD_MAX_TTL_SECONDS,
       confirmMarginMs: c.HOLD_CONFIRM_MARGIN_MS,
     },
+    watch: { bufferLimit: c.WATCH_BUFFER_LIMIT, heartbeatMs: c.WATCH_HEARTBEAT_MS },
+    events: { maxLength: c.EVENTS_MAX_LENGTH, republishWindowMs: c.EVENTS_REPUBLISH_WINDOW_MS },
     reconciler: {
       enabled: c.RECONCILER_ENABLED,
       intervalMs: c.RECONCILER_INTERVAL_MS,

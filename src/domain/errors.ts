@@ -25,6 +25,10 @@ export const DOMAIN_REASONS = [
   'SLOT_HELD',
   'SAME_SLOT',
   'DIFFERENT_SERVICE',
+  'REVISION_TOO_OLD',
+  'SUBSCRIBER_TOO_SLOW',
+  'SHUTTING_DOWN',
+  'EVENTS_UNAVAILABLE',
 ] as const;
 
 export type DomainReason = (typeof DOMAIN_REASONS)[number];

@@ -27,6 +27,8 @@ const APPOINTMENT_STATUS_TO_PB: Record<AppointmentStatus, PbAppointmentStatus> =
   CANCELLED: PbAppointmentStatus.APPOINTMENT_STATUS_CANCELLED,
 };
 
+export const slotStatusToPb = (status: SlotStatus): PbSlotStatus => SLOT_STATUS_TO_PB[status];
+
 /** A wire slot status as a domain one; null for UNSPECIFIED; undefined if unknown. */
 export function slotStatusFromPb(value: PbSlotStatus): SlotStatus | null | undefined {
   if (value === PbSlotStatus.SLOT_STATUS_UNSPECIFIED) return null;

@@ -34,7 +34,13 @@ export function codeOf(reason: DomainReason): Code {
     case 'NOT_APPOINTMENT_OWNER':
       return Code.PERMISSION_DENIED;
     case 'LOCK_UNAVAILABLE':
+    case 'SHUTTING_DOWN':
+    case 'EVENTS_UNAVAILABLE':
       return Code.UNAVAILABLE;
+    case 'REVISION_TOO_OLD':
+      return Code.OUT_OF_RANGE;
+    case 'SUBSCRIBER_TOO_SLOW':
+      return Code.RESOURCE_EXHAUSTED;
     default: {
       const unreachable: never = reason;
       return unreachable;

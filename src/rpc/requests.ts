@@ -28,6 +28,7 @@ import type {
   ReleaseHoldRequest,
   RescheduleAppointmentRequest,
   SetSlotStatusRequest,
+  WatchSlotAvailabilityRequest,
 } from '../gen/booking/v1/booking_service';
 import { parseHoldToken, type HoldToken } from '../services/hold-token';
 import type { DateMessage } from '../gen/google/type/date';
@@ -310,4 +311,25 @@ export function parseListAppointments(req: ListAppointmentsRequest): {
   const size = pageSize(v, req.pageSize, { default: 20, max: 100 });
   v.throwIfAny();
   return { userId, status, pageSize: size, pageToken: req.pageToken };
+}
+
+export function parseWatchSlotAvailability(req: WatchSlotAvailabilityRequest): {
+  serviceId: string;
+  from: Date | null;
+  to: Date | null;
+  sinceRevision: number;
+  snapshot: boolean;
+} {
+  const v = new Violations();
+  const serviceId = requireId(v, 'service_id', req.serviceId);
+  const from = timestamp(v, 'start_time', req.startTime);
+  const to = timestamp(v, 'end_time', req.endTime);
+  if (from && to) v.check(from.getTime() < to.getTime(), 'end_time', 'must be after start_time');
+  v.check(
+    Number.isSafeInteger(req.sinceRevision) && req.sinceRevision >= 0,
+    'since_revision',
+    'must be zero or a revision received from this API',
+  );
+  v.throwIfAny();
+  return { serviceId, from, to, sinceRevision: req.sinceRevision, snapshot: req.sendInitialSnapshot };
 }

@@ -6,10 +6,12 @@ import type { AppointmentQueryService } from '../services/appointment-query.serv
 import type { BookingService } from '../services/booking.service';
 import type { CatalogService } from '../services/catalog.service';
 import type { HoldService } from '../services/hold.service';
+import type { WatchService } from '../services/watch.service';
 import { appointmentHandlers } from './handlers/appointment.handlers';
 import { catalogHandlers } from './handlers/catalog.handlers';
 import { reflectionService } from './reflection';
 import { unary } from './unary';
+import { watchHandler, WatchRegistry, type WatchSettings } from './watch-stream';
 
 export const SERVICE_NAME = 'booking.v1.BookingService';
 
@@ -18,17 +20,23 @@ export interface RpcServices {
   booking: BookingService;
   holds: HoldService;
   queries: AppointmentQueryService;
+  watch: WatchService;
 }
 
 export interface RpcServer {
   server: Server;
   health: HealthImplementation;
+  watches: WatchRegistry;
   port: number;
   /** NOT_SERVING, drain for up to `graceMs`, then cut what is left. */
   shutdown(graceMs: number): Promise<void>;
 }
 
-export function bookingServiceImplementation(services: RpcServices, logger: Logger): BookingServiceServer {
+export function bookingServiceImplementation(
+  services: RpcServices,
+  watches: { registry: WatchRegistry; settings: WatchSettings },
+  logger: Logger,
+): BookingServiceServer {
   const catalog = catalogHandlers(services.catalog);
   const appointments = appointmentHandlers(services.booking, services.holds, services.queries);
   return {
@@ -45,6 +53,7 @@ export function bookingServiceImplementation(services: RpcServices, logger: Logg
     holdSlot: unary('HoldSlot', logger, appointments.holdSlot),
     releaseHold: unary('ReleaseHold', logger, appointments.releaseHold),
     rescheduleAppointment: unary('RescheduleAppointment', logger, appointments.rescheduleAppointment),
+    watchSlotAvailability: watchHandler(services.watch, watches.registry, watches.settings, logger),
   };
 }
 
@@ -54,7 +63,9 @@ export async function startRpcServer(opts: {
   host: string;
   port: number;
   maxReceiveMessageBytes: number;
+  watch: WatchSettings;
 }): Promise<RpcServer> {
+  const registry = new WatchRegistry();
   const server = new Server({
     'grpc.max_receive_message_length': opts.maxReceiveMessageBytes,
     // Long-lived streams: answer client keepalive pings, and find dead peers.
@@ -63,7 +74,10 @@ export async function startRpcServer(opts: {
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.http2.min_ping_interval_without_data_ms': 10_000,
   });
-  server.addService(BookingServiceService, bookingServiceImplementation(opts.services, opts.logger));
+  server.addService(
+    BookingServiceService,
+    bookingServiceImplementation(opts.services, { registry, settings: opts.watch }, opts.logger),
+  );
   const health = new HealthImplementation({ '': 'SERVING', [SERVICE_NAME]: 'SERVING' });
   health.addToServer(server);
   reflectionService().addToServer(server);
@@ -77,6 +91,8 @@ export async function startRpcServer(opts: {
   const shutdown = async (graceMs: number): Promise<void> => {
     health.setStatus('', 'NOT_SERVING');
     health.setStatus(SERVICE_NAME, 'NOT_SERVING');
+    // Long-lived streams would hold the drain open: end them, clients resume elsewhere.
+    registry.endAll();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         opts.logger.warn({ graceMs }, 'calls still running after the grace period; cutting them');
@@ -90,5 +106,5 @@ export async function startRpcServer(opts: {
     });
   };
 
-  return { server, health, port, shutdown };
+  return { server, health, watches: registry, port, shutdown };
 }

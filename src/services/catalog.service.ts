@@ -75,7 +75,9 @@ export class CatalogService {
       ]);
     }
     const planned = planSlots({ ...shape, timeZone: service.timeZone });
-    return this.slots.insertMissing(service.id, planned, this.clock());
+    const result = await this.slots.insertMissing(service.id, planned, this.clock());
+    this.events.announce(result.created);
+    return { created: result.created.length, existing: result.existing };
   }
 
   async listSlots(q: {

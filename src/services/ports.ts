@@ -42,7 +42,7 @@ export interface SlotRepository {
     serviceId: string,
     slots: readonly PlannedSlot[],
     now: Date,
-  ): Promise<{ created: number; existing: number }>;
+  ): Promise<{ created: SlotRecord[]; existing: number }>;
   findById(id: string): Promise<SlotRecord | null>;
   findByIds(ids: readonly string[]): Promise<SlotRecord[]>;
   /** Ordered by start time, then id; `status` is the effective status at `now`. */
@@ -78,6 +78,8 @@ export interface SlotRepository {
   repair(opts: { slotId: string; revision: number; to: SlotOwner; now: Date }): Promise<SlotChange | null>;
   /** Slots that point at a claim (BOOKED, or LOCKED by a hold), changed in [from, to]. */
   findOwnedChangedBetween(from: Date, to: Date, limit: number): Promise<SlotRecord[]>;
+  /** Slots changed in [from, to], oldest change first. */
+  findChangedBetween(from: Date, to: Date, limit: number): Promise<SlotRecord[]>;
   /** Slots LOCKED by a hold whose expiry has passed. */
   findWithExpiredHolds(now: Date, limit: number): Promise<SlotRecord[]>;
 }
@@ -177,6 +179,47 @@ export interface SlotGate {
 /** Told of every change of a slot, to tell availability subscribers. */
 export interface SlotEvents {
   changed(change: SlotChange): void;
+  /** New slots, or slots whose latest state may not have been announced (repair). */
+  announce(slots: readonly SlotRecord[]): void;
 }
 
 export type Clock = () => Date;
+
+/** One change of a slot, as published: the service's revision orders them. */
+export interface SlotEvent {
+  revision: number;
+  /** The revision the service was at before this one: gaps show as a mismatch. */
+  previousRevision: number;
+  slot: SlotRecord;
+  previousStatus: SlotStatus | null;
+}
+
+/** A live subscription to a service's events. */
+export interface EventSubscription {
+  close(): void;
+}
+
+/**
+ * The per-service, ordered, trimmed log of slot events shared by every
+ * instance (Redis Streams).
+ */
+export interface SlotEventLog {
+  /** The latest revision of a service; 0 when it has none. */
+  latestRevision(serviceId: string): Promise<number>;
+  /**
+   * Delivers, in order, every event after `afterRevision` (history first,
+   * then live), calling `onError` once if that cannot be done: with
+   * `'too-old'` when history after `afterRevision` is gone, or with an
+   * error when the log is unreachable for too long.
+   */
+  subscribe(
+    serviceId: string,
+    afterRevision: number,
+    handlers: {
+      onEvent(event: SlotEvent): void;
+      /** The log moved on to `revision` (events may have been filtered out). */
+      onProgress(revision: number): void;
+      onError(reason: 'too-old' | Error): void;
+    },
+  ): Promise<EventSubscription>;
+}

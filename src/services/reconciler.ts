@@ -11,6 +11,8 @@ export interface ReconcilerSettings {
   requestRetentionMs: number;
   /** Most records examined per scan. */
   batchSize: number;
+  /** Recent slot changes are announced again (in case a crash lost them) over this window. */
+  republishWindowMs: number;
 }
 
 export interface RepairCounts {
@@ -18,6 +20,7 @@ export interface RepairCounts {
   slotsRepaired: number;
   movesCompleted: number;
   requestsPurged: number;
+  eventsRepublished: number;
 }
 
 /**
@@ -41,6 +44,8 @@ export class Reconciler {
       claims: ClaimRepository;
       requests: IdempotencyStore;
       slotClaims: SlotClaims;
+      /** Publishes slot states subscribers have not seen; returns how many. */
+      republish: (slots: readonly SlotRecord[]) => Promise<number>;
       clock: Clock;
       logger: ServiceLogger;
       settings: ReconcilerSettings;
@@ -80,7 +85,13 @@ export class Reconciler {
   private async pass(): Promise<RepairCounts> {
     const { settings } = this.deps;
     const now = this.deps.clock();
-    const counts: RepairCounts = { holdsExpired: 0, slotsRepaired: 0, movesCompleted: 0, requestsPurged: 0 };
+    const counts: RepairCounts = {
+      holdsExpired: 0,
+      slotsRepaired: 0,
+      movesCompleted: 0,
+      requestsPurged: 0,
+      eventsRepublished: 0,
+    };
     const settled = new Date(now.getTime() - settings.graceMs);
     const since = new Date(now.getTime() - settings.lookbackMs);
 
@@ -89,6 +100,13 @@ export class Reconciler {
     const claimRepairs = await this.repairActiveClaims(since, settled, now);
     counts.slotsRepaired += claimRepairs.slots;
     counts.movesCompleted = claimRepairs.moves;
+    counts.eventsRepublished = await this.deps.republish(
+      await this.deps.slots.findChangedBetween(
+        new Date(now.getTime() - settings.republishWindowMs),
+        new Date(now.getTime() - 1_000),
+        settings.batchSize,
+      ),
+    );
     counts.requestsPurged = await this.deps.requests.deleteOlderThan(
       new Date(now.getTime() - settings.requestRetentionMs),
     );

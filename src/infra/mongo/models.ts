@@ -110,6 +110,8 @@ slotSchema.index({ serviceId: 1, startTime: 1 }, { unique: true, name: 'service_
 // The reconciler's scans: owned slots by last change, and expired holds.
 slotSchema.index({ status: 1, updatedAt: 1 }, { name: 'status_updated' });
 slotSchema.index({ status: 1, holdExpiresAt: 1 }, { name: 'status_hold_expiry' });
+// Announcing recent changes again, in case a crash lost their events.
+slotSchema.index({ updatedAt: 1 }, { name: 'updated' });
 
 const claimSchema = new Schema<ClaimDoc>(
   {

@@ -14,8 +14,8 @@ export class MongoSlotRepository implements SlotRepository {
     serviceId: string,
     slots: readonly PlannedSlot[],
     now: Date,
-  ): Promise<{ created: number; existing: number }> {
-    if (slots.length === 0) return { created: 0, existing: 0 };
+  ): Promise<{ created: SlotRecord[]; existing: number }> {
+    if (slots.length === 0) return { created: [], existing: 0 };
     const service = oid(serviceId);
     const docs: SlotDoc[] = slots.map((s) => ({
       _id: new Types.ObjectId(),
@@ -32,22 +32,19 @@ export class MongoSlotRepository implements SlotRepository {
     try {
       // Unordered: every slot is tried; those whose (service, start) exists
       // already fail on the unique index and are counted, not duplicated.
-      const result = await this.models.slots.collection.insertMany(docs, { ordered: false });
-      return { created: result.insertedCount, existing: 0 };
+      await this.models.slots.collection.insertMany(docs, { ordered: false });
+      return { created: docs.map(toSlotRecord), existing: 0 };
     } catch (err) {
-      const bulk = err as {
-        writeErrors?: unknown;
-        result?: { insertedCount?: number };
-        insertedCount?: number;
-      };
+      const bulk = err as { writeErrors?: unknown };
       const writeErrors = Array.isArray(bulk.writeErrors)
         ? (bulk.writeErrors as unknown[])
         : bulk.writeErrors
           ? [bulk.writeErrors]
           : [];
       if (writeErrors.length === 0 || !writeErrors.every(isDuplicateKeyError)) throw err;
-      const created = bulk.insertedCount ?? bulk.result?.insertedCount ?? 0;
-      return { created, existing: slots.length - created };
+      const failed = new Set(writeErrors.map((e) => (e as { index: number }).index));
+      const created = docs.filter((_, i) => !failed.has(i)).map(toSlotRecord);
+      return { created, existing: failed.size };
     }
   }
 
@@ -150,6 +147,16 @@ export class MongoSlotRepository implements SlotRepository {
       .exec();
     // A provider's block (LOCKED, no hold) points at no claim.
     return docs.map(toSlotRecord).filter((s) => s.status === 'BOOKED' || s.holdId !== null);
+  }
+
+  async findChangedBetween(from: Date, to: Date, limit: number): Promise<SlotRecord[]> {
+    const docs = await this.models.slots
+      .find({ updatedAt: { $gte: from, $lte: to } })
+      .sort({ updatedAt: 1 })
+      .limit(limit)
+      .lean<SlotDoc[]>()
+      .exec();
+    return docs.map(toSlotRecord);
   }
 
   async findWithExpiredHolds(now: Date, limit: number): Promise<SlotRecord[]> {

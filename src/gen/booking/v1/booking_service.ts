@@ -11,7 +11,9 @@ import {
   type ChannelCredentials,
   Client,
   type ClientOptions,
+  type ClientReadableStream,
   type ClientUnaryCall,
+  type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
@@ -35,6 +37,63 @@ import {
 export const protobufPackage = "booking.v1";
 
 export const protobufFileName = "booking/v1/booking_service.proto";
+
+/** What a WatchSlotAvailabilityResponse carries. */
+export enum WatchEventType {
+  /** WATCH_EVENT_TYPE_UNSPECIFIED - Not sent. */
+  WATCH_EVENT_TYPE_UNSPECIFIED = 0,
+  /** WATCH_EVENT_TYPE_SNAPSHOT - The current state of one slot, part of the initial snapshot. */
+  WATCH_EVENT_TYPE_SNAPSHOT = 1,
+  /** WATCH_EVENT_TYPE_SYNCED - The snapshot is complete: the client is now current as of `revision`. */
+  WATCH_EVENT_TYPE_SYNCED = 2,
+  /** WATCH_EVENT_TYPE_CHANGE - A slot changed: `slot` is its new state, `previous_status` the old one. */
+  WATCH_EVENT_TYPE_CHANGE = 3,
+  /** WATCH_EVENT_TYPE_HEARTBEAT - Nothing changed for a while; `revision` is where to resume from. */
+  WATCH_EVENT_TYPE_HEARTBEAT = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function watchEventTypeFromJSON(object: any): WatchEventType {
+  switch (object) {
+    case 0:
+    case "WATCH_EVENT_TYPE_UNSPECIFIED":
+      return WatchEventType.WATCH_EVENT_TYPE_UNSPECIFIED;
+    case 1:
+    case "WATCH_EVENT_TYPE_SNAPSHOT":
+      return WatchEventType.WATCH_EVENT_TYPE_SNAPSHOT;
+    case 2:
+    case "WATCH_EVENT_TYPE_SYNCED":
+      return WatchEventType.WATCH_EVENT_TYPE_SYNCED;
+    case 3:
+    case "WATCH_EVENT_TYPE_CHANGE":
+      return WatchEventType.WATCH_EVENT_TYPE_CHANGE;
+    case 4:
+    case "WATCH_EVENT_TYPE_HEARTBEAT":
+      return WatchEventType.WATCH_EVENT_TYPE_HEARTBEAT;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return WatchEventType.UNRECOGNIZED;
+  }
+}
+
+export function watchEventTypeToJSON(object: WatchEventType): string {
+  switch (object) {
+    case WatchEventType.WATCH_EVENT_TYPE_UNSPECIFIED:
+      return "WATCH_EVENT_TYPE_UNSPECIFIED";
+    case WatchEventType.WATCH_EVENT_TYPE_SNAPSHOT:
+      return "WATCH_EVENT_TYPE_SNAPSHOT";
+    case WatchEventType.WATCH_EVENT_TYPE_SYNCED:
+      return "WATCH_EVENT_TYPE_SYNCED";
+    case WatchEventType.WATCH_EVENT_TYPE_CHANGE:
+      return "WATCH_EVENT_TYPE_CHANGE";
+    case WatchEventType.WATCH_EVENT_TYPE_HEARTBEAT:
+      return "WATCH_EVENT_TYPE_HEARTBEAT";
+    case WatchEventType.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
 
 /** Request of CreateService. */
 export interface CreateServiceRequest {
@@ -271,6 +330,48 @@ export interface RescheduleAppointmentRequest {
 export interface RescheduleAppointmentResponse {
   /** The appointment on its new slot. */
   appointment: Appointment | undefined;
+}
+
+/** Request of WatchSlotAvailability. */
+export interface WatchSlotAvailabilityRequest {
+  /** The service whose slots to watch. */
+  serviceId: string;
+  /** Only slots starting at or after this time, if set. */
+  startTime:
+    | Date
+    | undefined;
+  /** Only slots starting before this time, if set. */
+  endTime:
+    | Date
+    | undefined;
+  /**
+   * Resume: deliver every change after this revision (the last `revision`
+   * the client saw). 0 means "from now".
+   */
+  sinceRevision: number;
+  /**
+   * Start with the current state of the matching slots (SNAPSHOT messages,
+   * then SYNCED), then stream changes. Ignores since_revision.
+   */
+  sendInitialSnapshot: boolean;
+}
+
+/** One message of the watch stream. */
+export interface WatchSlotAvailabilityResponse {
+  /** What this message is. */
+  type: WatchEventType;
+  /** SNAPSHOT and CHANGE: the slot as it is (was, at that revision). */
+  slot:
+    | Slot
+    | undefined;
+  /** CHANGE: the slot's status before the change, as last announced. */
+  previousStatus: SlotStatus;
+  /**
+   * The service's revision: of the change (CHANGE), of the snapshot
+   * (SNAPSHOT, SYNCED), or the latest examined (HEARTBEAT). It only grows;
+   * pass the last one seen as since_revision to resume.
+   */
+  revision: number;
 }
 
 function createBaseCreateServiceRequest(): CreateServiceRequest {
@@ -2765,6 +2866,280 @@ export const RescheduleAppointmentResponse: MessageFns<RescheduleAppointmentResp
   },
 };
 
+function createBaseWatchSlotAvailabilityRequest(): WatchSlotAvailabilityRequest {
+  return { serviceId: "", startTime: undefined, endTime: undefined, sinceRevision: 0, sendInitialSnapshot: false };
+}
+
+export const WatchSlotAvailabilityRequest: MessageFns<WatchSlotAvailabilityRequest> = {
+  encode(message: WatchSlotAvailabilityRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.serviceId !== "") {
+      writer.uint32(10).string(message.serviceId);
+    }
+    if (message.startTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.startTime), writer.uint32(18).fork()).join();
+    }
+    if (message.endTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.endTime), writer.uint32(26).fork()).join();
+    }
+    if (message.sinceRevision !== 0) {
+      writer.uint32(32).int64(message.sinceRevision);
+    }
+    if (message.sendInitialSnapshot !== false) {
+      writer.uint32(40).bool(message.sendInitialSnapshot);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchSlotAvailabilityRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchSlotAvailabilityRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.serviceId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.startTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.endTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.sinceRevision = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.sendInitialSnapshot = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchSlotAvailabilityRequest {
+    return {
+      serviceId: isSet(object.serviceId)
+        ? globalThis.String(object.serviceId)
+        : isSet(object.service_id)
+        ? globalThis.String(object.service_id)
+        : "",
+      startTime: isSet(object.startTime)
+        ? fromJsonTimestamp(object.startTime)
+        : isSet(object.start_time)
+        ? fromJsonTimestamp(object.start_time)
+        : undefined,
+      endTime: isSet(object.endTime)
+        ? fromJsonTimestamp(object.endTime)
+        : isSet(object.end_time)
+        ? fromJsonTimestamp(object.end_time)
+        : undefined,
+      sinceRevision: isSet(object.sinceRevision)
+        ? globalThis.Number(object.sinceRevision)
+        : isSet(object.since_revision)
+        ? globalThis.Number(object.since_revision)
+        : 0,
+      sendInitialSnapshot: isSet(object.sendInitialSnapshot)
+        ? globalThis.Boolean(object.sendInitialSnapshot)
+        : isSet(object.send_initial_snapshot)
+        ? globalThis.Boolean(object.send_initial_snapshot)
+        : false,
+    };
+  },
+
+  toJSON(message: WatchSlotAvailabilityRequest): unknown {
+    const obj: any = {};
+    if (message.serviceId !== "") {
+      obj.serviceId = message.serviceId;
+    }
+    if (message.startTime !== undefined) {
+      obj.startTime = message.startTime.toISOString();
+    }
+    if (message.endTime !== undefined) {
+      obj.endTime = message.endTime.toISOString();
+    }
+    if (message.sinceRevision !== 0) {
+      obj.sinceRevision = Math.round(message.sinceRevision);
+    }
+    if (message.sendInitialSnapshot !== false) {
+      obj.sendInitialSnapshot = message.sendInitialSnapshot;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WatchSlotAvailabilityRequest>): WatchSlotAvailabilityRequest {
+    return WatchSlotAvailabilityRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WatchSlotAvailabilityRequest>): WatchSlotAvailabilityRequest {
+    const message = createBaseWatchSlotAvailabilityRequest();
+    message.serviceId = object.serviceId ?? "";
+    message.startTime = object.startTime ?? undefined;
+    message.endTime = object.endTime ?? undefined;
+    message.sinceRevision = object.sinceRevision ?? 0;
+    message.sendInitialSnapshot = object.sendInitialSnapshot ?? false;
+    return message;
+  },
+};
+
+function createBaseWatchSlotAvailabilityResponse(): WatchSlotAvailabilityResponse {
+  return { type: 0, slot: undefined, previousStatus: 0, revision: 0 };
+}
+
+export const WatchSlotAvailabilityResponse: MessageFns<WatchSlotAvailabilityResponse> = {
+  encode(message: WatchSlotAvailabilityResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== 0) {
+      writer.uint32(8).int32(message.type);
+    }
+    if (message.slot !== undefined) {
+      Slot.encode(message.slot, writer.uint32(18).fork()).join();
+    }
+    if (message.previousStatus !== 0) {
+      writer.uint32(24).int32(message.previousStatus);
+    }
+    if (message.revision !== 0) {
+      writer.uint32(32).int64(message.revision);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchSlotAvailabilityResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchSlotAvailabilityResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.type = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.slot = Slot.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.previousStatus = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.revision = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchSlotAvailabilityResponse {
+    return {
+      type: isSet(object.type) ? watchEventTypeFromJSON(object.type) : 0,
+      slot: isSet(object.slot) ? Slot.fromJSON(object.slot) : undefined,
+      previousStatus: isSet(object.previousStatus)
+        ? slotStatusFromJSON(object.previousStatus)
+        : isSet(object.previous_status)
+        ? slotStatusFromJSON(object.previous_status)
+        : 0,
+      revision: isSet(object.revision) ? globalThis.Number(object.revision) : 0,
+    };
+  },
+
+  toJSON(message: WatchSlotAvailabilityResponse): unknown {
+    const obj: any = {};
+    if (message.type !== 0) {
+      obj.type = watchEventTypeToJSON(message.type);
+    }
+    if (message.slot !== undefined) {
+      obj.slot = Slot.toJSON(message.slot);
+    }
+    if (message.previousStatus !== 0) {
+      obj.previousStatus = slotStatusToJSON(message.previousStatus);
+    }
+    if (message.revision !== 0) {
+      obj.revision = Math.round(message.revision);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WatchSlotAvailabilityResponse>): WatchSlotAvailabilityResponse {
+    return WatchSlotAvailabilityResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WatchSlotAvailabilityResponse>): WatchSlotAvailabilityResponse {
+    const message = createBaseWatchSlotAvailabilityResponse();
+    message.type = object.type ?? 0;
+    message.slot = (object.slot !== undefined && object.slot !== null) ? Slot.fromPartial(object.slot) : undefined;
+    message.previousStatus = object.previousStatus ?? 0;
+    message.revision = object.revision ?? 0;
+    return message;
+  },
+};
+
 /**
  * Appointment booking: providers publish services and their time slots, users
  * book and cancel slots and read their history.
@@ -2936,6 +3311,25 @@ export const BookingServiceService = {
       Buffer.from(ListAppointmentsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListAppointmentsResponse => ListAppointmentsResponse.decode(value),
   },
+  /**
+   * Streams changes of a service's slots as they happen, from any instance:
+   * optionally a snapshot first, then every change in revision order. Ends
+   * with OUT_OF_RANGE/REVISION_TOO_OLD when `since_revision` can no longer be
+   * served (take a new snapshot), RESOURCE_EXHAUSTED/SUBSCRIBER_TOO_SLOW when
+   * the client does not keep up, UNAVAILABLE when the server shuts down
+   * (resume elsewhere from the last revision seen).
+   */
+  watchSlotAvailability: {
+    path: "/booking.v1.BookingService/WatchSlotAvailability" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: WatchSlotAvailabilityRequest): Buffer =>
+      Buffer.from(WatchSlotAvailabilityRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WatchSlotAvailabilityRequest => WatchSlotAvailabilityRequest.decode(value),
+    responseSerialize: (value: WatchSlotAvailabilityResponse): Buffer =>
+      Buffer.from(WatchSlotAvailabilityResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): WatchSlotAvailabilityResponse => WatchSlotAvailabilityResponse.decode(value),
+  },
 } as const;
 
 export interface BookingServiceServer extends UntypedServiceImplementation {
@@ -2983,6 +3377,15 @@ export interface BookingServiceServer extends UntypedServiceImplementation {
   getAppointment: handleUnaryCall<GetAppointmentRequest, GetAppointmentResponse>;
   /** A user's appointments, newest first, with service and slot filled in. */
   listAppointments: handleUnaryCall<ListAppointmentsRequest, ListAppointmentsResponse>;
+  /**
+   * Streams changes of a service's slots as they happen, from any instance:
+   * optionally a snapshot first, then every change in revision order. Ends
+   * with OUT_OF_RANGE/REVISION_TOO_OLD when `since_revision` can no longer be
+   * served (take a new snapshot), RESOURCE_EXHAUSTED/SUBSCRIBER_TOO_SLOW when
+   * the client does not keep up, UNAVAILABLE when the server shuts down
+   * (resume elsewhere from the last revision seen).
+   */
+  watchSlotAvailability: handleServerStreamingCall<WatchSlotAvailabilityRequest, WatchSlotAvailabilityResponse>;
 }
 
 export interface BookingServiceClient extends Client {
@@ -3212,6 +3615,23 @@ export interface BookingServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListAppointmentsResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Streams changes of a service's slots as they happen, from any instance:
+   * optionally a snapshot first, then every change in revision order. Ends
+   * with OUT_OF_RANGE/REVISION_TOO_OLD when `since_revision` can no longer be
+   * served (take a new snapshot), RESOURCE_EXHAUSTED/SUBSCRIBER_TOO_SLOW when
+   * the client does not keep up, UNAVAILABLE when the server shuts down
+   * (resume elsewhere from the last revision seen).
+   */
+  watchSlotAvailability(
+    request: WatchSlotAvailabilityRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<WatchSlotAvailabilityResponse>;
+  watchSlotAvailability(
+    request: WatchSlotAvailabilityRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<WatchSlotAvailabilityResponse>;
 }
 
 export const BookingServiceClient = makeGenericClientConstructor(
@@ -3252,6 +3672,17 @@ function fromJsonTimestamp(o: any): Date {
   } else {
     return fromTimestamp(Timestamp.fromJSON(o));
   }
+}
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
 }
 
 function isSet(value: any): boolean {

@@ -1,0 +1,372 @@
+import type { Redis } from 'ioredis';
+import type { SlotRecord, SlotStatus } from '../../domain/types';
+import type {
+  EventSubscription,
+  SlotChange,
+  SlotEvent,
+  SlotEventLog,
+  SlotEvents,
+} from '../../services/ports';
+
+/**
+ * Slot events in Redis Streams, one stream per service, shared by every
+ * instance.
+ *
+ * Publishing is one Lua script, atomic in Redis: it drops an event older than
+ * the last one published for that slot (by the slot's own revision, so a
+ * subscriber never sees a slot go back to an older state, whatever order
+ * instances publish in), assigns the next service revision, max(previous + 1,
+ * Redis time in microseconds) (so revisions keep growing even if Redis loses
+ * its data), and appends `0-<revision>` to the stream, trimmed to about
+ * `maxLength` entries. Each entry records the revision before it, so a reader
+ * can prove it missed nothing.
+ *
+ * A crash between a database write and its publish is repaired by
+ * `republish` (called by the reconciler with recently changed slots): the
+ * script publishes only what subscribers have not seen.
+ */
+const PUBLISH = `
+local last = redis.call('HGET', KEYS[3], ARGV[2])
+local lastRev = -1
+local lastStatus = ''
+if last then
+  local sep = string.find(last, ':')
+  lastRev = tonumber(string.sub(last, 1, sep - 1))
+  lastStatus = string.sub(last, sep + 1)
+end
+local slotRev = tonumber(ARGV[3])
+if slotRev <= lastRev then return 0 end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local prev = tonumber(redis.call('GET', KEYS[1]) or '0')
+local rev = prev + 1
+if now > rev then rev = now end
+local revText = string.format('%d', rev)
+redis.call('SET', KEYS[1], revText)
+redis.call('HSET', KEYS[3], ARGV[2], ARGV[3] .. ':' .. ARGV[4])
+if lastStatus == '' then lastStatus = ARGV[5] end
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '0-' .. revText,
+  'prev', string.format('%d', prev), 'before', lastStatus, 'slot', ARGV[6])
+return revText
+`;
+
+interface Keys {
+  counter: string;
+  stream: string;
+  lastBySlot: string;
+}
+
+export interface EventLogSettings {
+  /** Entries kept per service (approximately): how far back a resume can go. */
+  maxLength: number;
+  /** How long a blocking read waits before looping (and noticing closes). */
+  blockMs: number;
+}
+
+export class RedisSlotEventLog implements SlotEvents, SlotEventLog {
+  private readonly tails = new Map<string, ServiceTail>();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly settings: EventLogSettings,
+    private readonly onPublishError: (err: unknown, change: SlotChange | null) => void,
+    private readonly prefix = 'booking:events:',
+  ) {
+    redis.defineCommand('bookingPublishSlotEvent', { numberOfKeys: 3, lua: PUBLISH });
+  }
+
+  keys(serviceId: string): Keys {
+    const base = `${this.prefix}{${serviceId}}`;
+    return { counter: `${base}:rev`, stream: `${base}:stream`, lastBySlot: `${base}:slots` };
+  }
+
+  /** Fire and forget: a failed publish is logged, and repaired by `republish`. */
+  changed(change: SlotChange): void {
+    this.publish(change.after, change.before.status).catch((err: unknown) =>
+      this.onPublishError(err, change),
+    );
+  }
+
+  /** Fire and forget: new slots, or states that may not have been announced. */
+  announce(slots: readonly SlotRecord[]): void {
+    this.republish(slots).catch((err: unknown) => this.onPublishError(err, null));
+  }
+
+  /** Publishes what subscribers have not seen; returns how many were. */
+  async republish(slots: readonly SlotRecord[]): Promise<number> {
+    let published = 0;
+    // In batches: one round trip per batch, however many slots.
+    for (let i = 0; i < slots.length; i += 500) {
+      const batch = slots.slice(i, i + 500);
+      const results = await Promise.all(batch.map((slot) => this.publish(slot, null)));
+      published += results.filter((r) => r > 0).length;
+    }
+    return published;
+  }
+
+  /** Returns the revision assigned, or 0 when subscribers have seen this state already. */
+  async publish(slot: SlotRecord, previousStatus: SlotStatus | null): Promise<number> {
+    const k = this.keys(slot.serviceId);
+    const redis = this.redis as Redis & {
+      bookingPublishSlotEvent(...args: (string | number)[]): Promise<string | number>;
+    };
+    const result = await redis.bookingPublishSlotEvent(
+      k.counter,
+      k.stream,
+      k.lastBySlot,
+      this.settings.maxLength,
+      slot.id,
+      slot.revision,
+      slot.status,
+      previousStatus ?? '',
+      JSON.stringify(encodeSlot(slot)),
+    );
+    return Number(result);
+  }
+
+  async latestRevision(serviceId: string): Promise<number> {
+    return Number((await this.redis.get(this.keys(serviceId).counter)) ?? 0);
+  }
+
+  async subscribe(
+    serviceId: string,
+    afterRevision: number,
+    handlers: {
+      onEvent(event: SlotEvent): void;
+      onProgress(revision: number): void;
+      onError(reason: 'too-old' | Error): void;
+    },
+  ): Promise<EventSubscription> {
+    let tail = this.tails.get(serviceId);
+    if (!tail) {
+      tail = new ServiceTail(this.redis, this.keys(serviceId).stream, this.settings.blockMs, () =>
+        this.tails.delete(serviceId),
+      );
+      this.tails.set(serviceId, tail);
+    }
+    return tail.join(afterRevision, handlers, await this.latestRevision(serviceId));
+  }
+
+  /** For tests and metrics: live readers and subscribers. */
+  stats(): { tails: number; subscribers: number } {
+    let subscribers = 0;
+    for (const t of this.tails.values()) subscribers += t.size;
+    return { tails: this.tails.size, subscribers };
+  }
+
+  close(): void {
+    for (const t of [...this.tails.values()]) t.close();
+  }
+}
+
+interface Subscriber {
+  handlers: {
+    onEvent(event: SlotEvent): void;
+    onProgress(revision: number): void;
+    onError(reason: 'too-old' | Error): void;
+  };
+  /** Events arriving live while the subscriber still reads history. */
+  pending: SlotEvent[] | null;
+  closed: boolean;
+}
+
+/**
+ * One blocking reader per service and instance, shared by all of its local
+ * subscribers: a subscriber costs a queue entry, not a Redis connection.
+ */
+class ServiceTail {
+  private readonly subscribers = new Set<Subscriber>();
+  private reader: Redis | undefined;
+  private lastRevision: number | undefined;
+  private loop: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly stream: string,
+    private readonly blockMs: number,
+    private readonly onEmpty: () => void,
+  ) {}
+
+  get size(): number {
+    return this.subscribers.size;
+  }
+
+  async join(
+    afterRevision: number,
+    handlers: Subscriber['handlers'],
+    latest: number,
+  ): Promise<EventSubscription> {
+    const sub: Subscriber = { handlers, pending: [], closed: false };
+    this.subscribers.add(sub);
+    // The live reader starts at the latest revision it knows; history up to
+    // that point is read separately, and live events wait in `pending`.
+    this.lastRevision ??= latest;
+    const liveFrom = this.lastRevision;
+    this.loop ??= this.run();
+    const subscription = { close: () => this.leave(sub) };
+    try {
+      await this.catchUp(sub, afterRevision, liveFrom, latest);
+    } catch (err) {
+      this.leave(sub);
+      handlers.onError(err instanceof Error ? err : new Error(String(err)));
+      return subscription;
+    }
+    if (!sub.closed) {
+      const pending = sub.pending ?? [];
+      sub.pending = null;
+      for (const e of pending) if (e.revision > afterRevision) handlers.onEvent(e);
+      handlers.onProgress(Math.max(afterRevision, liveFrom));
+    }
+    return subscription;
+  }
+
+  /** Delivers history in (afterRevision, liveFrom], proving nothing is missing. */
+  private async catchUp(
+    sub: Subscriber,
+    afterRevision: number,
+    liveFrom: number,
+    latest: number,
+  ): Promise<void> {
+    // Newer than anything published: not a revision of this log (or Redis lost its data).
+    if (afterRevision > Math.max(latest, liveFrom)) return this.fail(sub, 'too-old');
+    let cursor = afterRevision;
+    while (cursor < liveFrom && !sub.closed) {
+      const batch = await this.redis.xrange(this.stream, `(0-${cursor}`, `0-${liveFrom}`, 'COUNT', 500);
+      if (batch.length === 0) return this.fail(sub, 'too-old');
+      for (const entry of batch) {
+        const event = decodeEntry(entry);
+        if (event.previousRevision !== cursor) return this.fail(sub, 'too-old'); // trimmed, or lost
+        cursor = event.revision;
+        sub.handlers.onEvent(event);
+      }
+    }
+  }
+
+  private fail(sub: Subscriber, reason: 'too-old' | Error): void {
+    if (sub.closed) return;
+    this.leave(sub);
+    sub.handlers.onError(reason);
+  }
+
+  private leave(sub: Subscriber): void {
+    sub.closed = true;
+    this.subscribers.delete(sub);
+    if (this.subscribers.size === 0) this.close();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.onEmpty();
+    // Ends a blocking read at once; the loop then sees `closed`.
+    this.reader?.disconnect();
+  }
+
+  private async run(): Promise<void> {
+    // A blocking read needs a connection of its own, with an offline queue so
+    // that it waits out a reconnect instead of failing at once.
+    this.reader = this.redis.duplicate({
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: null,
+      commandTimeout: undefined,
+    });
+    this.reader.on('error', () => undefined); // reconnects by itself; reads report failures
+    let failures = 0;
+    while (!this.closed) {
+      try {
+        const result = await this.reader.xread(
+          'COUNT',
+          500,
+          'BLOCK',
+          this.blockMs,
+          'STREAMS',
+          this.stream,
+          `0-${this.lastRevision}`,
+        );
+        failures = 0;
+        const entries = result?.[0]?.[1] ?? [];
+        for (const entry of entries) this.dispatch(decodeEntry(entry));
+        if (entries.length === 0) this.progress();
+      } catch (err) {
+        if (this.closed) break;
+        failures += 1;
+        // Redis unavailable: keep trying for a while, then tell subscribers
+        // to resume (from their last revision) elsewhere or later.
+        if (failures >= 20) {
+          for (const sub of [...this.subscribers])
+            this.fail(sub, err instanceof Error ? err : new Error(String(err)));
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.min(100 * failures, 1_000)));
+      }
+    }
+    this.reader.disconnect();
+  }
+
+  private dispatch(event: SlotEvent): void {
+    if (event.previousRevision !== this.lastRevision) {
+      // The chain broke (Redis lost its data): nobody can be sure they missed nothing.
+      for (const sub of [...this.subscribers]) this.fail(sub, 'too-old');
+    }
+    this.lastRevision = event.revision;
+    for (const sub of this.subscribers) {
+      if (sub.pending) sub.pending.push(event);
+      else sub.handlers.onEvent(event);
+    }
+  }
+
+  private progress(): void {
+    for (const sub of this.subscribers) if (!sub.pending) sub.handlers.onProgress(this.lastRevision!);
+  }
+}
+
+interface EncodedSlot {
+  id: string;
+  serviceId: string;
+  startTime: number;
+  endTime: number;
+  status: SlotRecord['status'];
+  appointmentId: string | null;
+  holdId: string | null;
+  holdExpiresAt: number | null;
+  revision: number;
+  updatedAt: number;
+}
+
+const encodeSlot = (s: SlotRecord): EncodedSlot => ({
+  id: s.id,
+  serviceId: s.serviceId,
+  startTime: s.startTime.getTime(),
+  endTime: s.endTime.getTime(),
+  status: s.status,
+  appointmentId: s.appointmentId,
+  holdId: s.holdId,
+  holdExpiresAt: s.holdExpiresAt?.getTime() ?? null,
+  revision: s.revision,
+  updatedAt: s.updatedAt.getTime(),
+});
+
+function decodeEntry([id, fields]: [string, string[]]): SlotEvent {
+  const map = new Map<string, string>();
+  for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i]!, fields[i + 1]!);
+  const s = JSON.parse(map.get('slot') ?? '{}') as EncodedSlot;
+  const before = map.get('before') ?? '';
+  return {
+    revision: Number(id.slice(2)),
+    previousRevision: Number(map.get('prev') ?? 0),
+    previousStatus: before === '' ? null : (before as SlotStatus),
+    slot: {
+      id: s.id,
+      serviceId: s.serviceId,
+      startTime: new Date(s.startTime),
+      endTime: new Date(s.endTime),
+      status: s.status,
+      appointmentId: s.appointmentId,
+      holdId: s.holdId,
+      holdExpiresAt: s.holdExpiresAt === null ? null : new Date(s.holdExpiresAt),
+      revision: s.revision,
+      updatedAt: new Date(s.updatedAt),
+    },
+  };
+}

@@ -1,0 +1,222 @@
+import { status as Code, type ServerWritableStream } from '@grpc/grpc-js';
+import { DomainError } from '../domain/errors';
+import type {
+  WatchSlotAvailabilityRequest,
+  WatchSlotAvailabilityResponse,
+} from '../gen/booking/v1/booking_service';
+import { WatchEventType } from '../gen/booking/v1/booking_service';
+import { SlotStatus as PbSlotStatus } from '../gen/booking/v1/resources';
+import type { Logger } from '../logger';
+import type { EventSubscription } from '../services/ports';
+import type { WatchMessage, WatchService, WatchSink } from '../services/watch.service';
+import { slotStatusToPb, slotToPb } from './codec';
+import { classifyError } from './error-status';
+import { parseWatchSlotAvailability } from './requests';
+import { requestIdOf } from './unary';
+
+type WatchCall = ServerWritableStream<WatchSlotAvailabilityRequest, WatchSlotAvailabilityResponse>;
+
+export interface WatchSettings {
+  /** Messages queued for one subscriber before it is cut off as too slow. */
+  bufferLimit: number;
+  /** A heartbeat after this long without a message. */
+  heartbeatMs: number;
+}
+
+/** The open watch streams of this instance, to end them on shutdown. */
+export class WatchRegistry {
+  private readonly open = new Set<WatchStream>();
+
+  add(stream: WatchStream): void {
+    this.open.add(stream);
+  }
+
+  delete(stream: WatchStream): void {
+    this.open.delete(stream);
+  }
+
+  get size(): number {
+    return this.open.size;
+  }
+
+  /** Ends every stream with UNAVAILABLE, so clients resume on another instance. */
+  endAll(): void {
+    for (const s of [...this.open]) {
+      s.end(new DomainError('SHUTTING_DOWN', 'the server is shutting down; resume on another instance'));
+    }
+  }
+}
+
+/**
+ * One subscriber's stream: a bounded queue in front of grpc-js's writes,
+ * drained at the pace HTTP/2 flow control allows. A subscriber whose queue
+ * overflows is ended with RESOURCE_EXHAUSTED; a slow one never slows the
+ * others (the shared reader only appends to queues). Heartbeats carry the
+ * resume revision while nothing else is sent.
+ */
+export class WatchStream implements WatchSink {
+  private readonly queue: WatchSlotAvailabilityResponse[] = [];
+  private blocked = false;
+  private ended = false;
+  private position = 0;
+  private lastSent = Date.now();
+  private heartbeat: NodeJS.Timeout | undefined;
+  private subscription: EventSubscription | undefined;
+  private roomWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly call: WatchCall,
+    private readonly settings: WatchSettings,
+    private readonly registry: WatchRegistry,
+    private readonly logger: Logger,
+  ) {}
+
+  get closed(): boolean {
+    return this.ended;
+  }
+
+  start(watch: WatchService): void {
+    this.registry.add(this);
+    this.call.on('cancelled', () => this.close('cancelled by the client'));
+    this.call.on('error', () => this.close('stream error'));
+    this.heartbeat = setInterval(() => this.beat(), Math.max(50, Math.floor(this.settings.heartbeatMs / 2)));
+    this.heartbeat.unref();
+    let query;
+    try {
+      query = parseWatchSlotAvailability(this.call.request);
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    this.logger.info({ serviceId: query.serviceId, snapshot: query.snapshot }, 'watch started');
+    watch.watch(query, this).then(
+      (subscription) => {
+        if (this.ended) subscription.close();
+        else this.subscription = subscription;
+      },
+      (err: unknown) => this.fail(err),
+    );
+  }
+
+  push(message: WatchMessage): void {
+    if (this.ended) return;
+    if (message.type !== 'SNAPSHOT' && this.queue.length >= this.settings.bufferLimit) {
+      this.end(
+        new DomainError(
+          'SUBSCRIBER_TOO_SLOW',
+          'the client is not reading fast enough; resume from its last revision',
+        ),
+      );
+      return;
+    }
+    this.position = Math.max(this.position, message.revision);
+    this.queue.push(toPb(message));
+    this.flush();
+  }
+
+  progress(revision: number): void {
+    this.position = Math.max(this.position, revision);
+  }
+
+  room(): Promise<void> {
+    if (this.ended || this.queue.length < this.settings.bufferLimit / 2) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  /** Ends the stream with the status of `error`. */
+  end(error: DomainError): void {
+    if (this.ended) return;
+    const { error: status, reason } = classifyError(error);
+    this.logger.info({ code: Code[status.code], reason }, 'watch ended');
+    this.close(reason);
+    this.call.emit('error', status);
+  }
+
+  private fail(err: unknown): void {
+    if (this.ended) return;
+    const classified = classifyError(err);
+    if (classified.kind === 'bug') this.logger.error({ err }, 'watch failed with an unexpected error');
+    else this.logger.info({ reason: classified.reason }, 'watch refused');
+    this.close(classified.reason);
+    this.call.emit('error', classified.error);
+  }
+
+  /** Releases everything held for this subscriber: reader slot, timer, queue. */
+  private close(why: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    clearInterval(this.heartbeat);
+    this.subscription?.close();
+    this.queue.length = 0;
+    this.registry.delete(this);
+    for (const w of this.roomWaiters.splice(0)) w();
+    this.logger.debug({ why }, 'watch closed');
+  }
+
+  private flush(): void {
+    while (!this.blocked && !this.ended && this.queue.length > 0) {
+      this.lastSent = Date.now();
+      if (!this.call.write(this.queue.shift()!)) {
+        this.blocked = true;
+        this.call.once('drain', () => {
+          this.blocked = false;
+          this.flush();
+        });
+      }
+    }
+    if (this.queue.length < this.settings.bufferLimit / 2) for (const w of this.roomWaiters.splice(0)) w();
+  }
+
+  private beat(): void {
+    if (this.ended || this.blocked || this.queue.length > 0) return;
+    if (Date.now() - this.lastSent < this.settings.heartbeatMs) return;
+    this.queue.push({
+      type: WatchEventType.WATCH_EVENT_TYPE_HEARTBEAT,
+      slot: undefined,
+      previousStatus: PbSlotStatus.SLOT_STATUS_UNSPECIFIED,
+      revision: this.position,
+    });
+    this.flush();
+  }
+}
+
+function toPb(m: WatchMessage): WatchSlotAvailabilityResponse {
+  switch (m.type) {
+    case 'SNAPSHOT':
+      return {
+        type: WatchEventType.WATCH_EVENT_TYPE_SNAPSHOT,
+        slot: slotToPb(m.slot),
+        previousStatus: PbSlotStatus.SLOT_STATUS_UNSPECIFIED,
+        revision: m.revision,
+      };
+    case 'SYNCED':
+      return {
+        type: WatchEventType.WATCH_EVENT_TYPE_SYNCED,
+        slot: undefined,
+        previousStatus: PbSlotStatus.SLOT_STATUS_UNSPECIFIED,
+        revision: m.revision,
+      };
+    case 'CHANGE':
+      return {
+        type: WatchEventType.WATCH_EVENT_TYPE_CHANGE,
+        slot: slotToPb(m.slot),
+        previousStatus: m.previousStatus
+          ? slotStatusToPb(m.previousStatus)
+          : PbSlotStatus.SLOT_STATUS_UNSPECIFIED,
+        revision: m.revision,
+      };
+  }
+}
+
+/** The server-streaming handler: one WatchStream per call. */
+export function watchHandler(
+  watch: WatchService,
+  registry: WatchRegistry,
+  settings: WatchSettings,
+  logger: Logger,
+): (call: WatchCall) => void {
+  return (call) => {
+    const log = logger.child({ method: 'WatchSlotAvailability', requestId: requestIdOf(call.metadata) });
+    new WatchStream(call, settings, registry, log).start(watch);
+  };
+}

@@ -1,0 +1,126 @@
+import { DomainError, serviceNotFound } from '../domain/errors';
+import { effectiveSlot, type SlotRecord, type SlotStatus } from '../domain/types';
+import type { Clock, EventSubscription, ServiceRepository, SlotEventLog, SlotRepository } from './ports';
+
+export type WatchMessage =
+  | { type: 'SNAPSHOT'; slot: SlotRecord; revision: number }
+  | { type: 'SYNCED'; revision: number }
+  | { type: 'CHANGE'; slot: SlotRecord; previousStatus: SlotStatus | null; revision: number };
+
+/** Where a watch delivers: the transport's bounded, back-pressured stream. */
+export interface WatchSink {
+  push(message: WatchMessage): void;
+  /** The log moved on to `revision`: the resume point a heartbeat reports. */
+  progress(revision: number): void;
+  end(error: DomainError): void;
+  /** Resolves when the sink has room again (the client is reading). */
+  room(): Promise<void>;
+  readonly closed: boolean;
+}
+
+const SNAPSHOT_PAGE = 500;
+
+/**
+ * Live availability (like a Kubernetes or etcd watch): an optional snapshot
+ * then every change, from the shared event log, in revision order.
+ *
+ * The snapshot is read after noting the log's revision R0, and changes after
+ * R0 follow; a change the snapshot already shows is recognised by the slot's
+ * own revision and skipped, so nothing between snapshot and first event is
+ * missed and no slot ever goes back to an older state.
+ */
+export class WatchService {
+  constructor(
+    private readonly deps: {
+      services: Pick<ServiceRepository, 'findById'>;
+      slots: Pick<SlotRepository, 'list'>;
+      log: SlotEventLog;
+      clock: Clock;
+    },
+  ) {}
+
+  async watch(
+    q: {
+      serviceId: string;
+      from: Date | null;
+      to: Date | null;
+      sinceRevision: number;
+      snapshot: boolean;
+    },
+    sink: WatchSink,
+  ): Promise<EventSubscription> {
+    const { log } = this.deps;
+    if (!(await this.deps.services.findById(q.serviceId))) throw serviceNotFound(q.serviceId);
+    const inRange = (slot: SlotRecord): boolean =>
+      (q.from === null || slot.startTime >= q.from) && (q.to === null || slot.startTime < q.to);
+    const delivered = new Map<string, number>(); // slot id -> revision of the slot last sent
+
+    let after = q.sinceRevision;
+    if (q.snapshot) {
+      after = await log.latestRevision(q.serviceId);
+      await this.snapshot(q, after, delivered, sink);
+      sink.push({ type: 'SYNCED', revision: after });
+    } else if (after === 0) {
+      after = await log.latestRevision(q.serviceId);
+    }
+    if (sink.closed) return { close: () => undefined };
+
+    return log.subscribe(q.serviceId, after, {
+      onEvent: (event) => {
+        if (!inRange(event.slot)) return sink.progress(event.revision);
+        const last = delivered.get(event.slot.id);
+        if (last !== undefined && event.slot.revision <= last) return sink.progress(event.revision);
+        delivered.set(event.slot.id, event.slot.revision);
+        sink.push({
+          type: 'CHANGE',
+          slot: event.slot,
+          previousStatus: event.previousStatus,
+          revision: event.revision,
+        });
+      },
+      onProgress: (revision) => sink.progress(revision),
+      onError: (reason) =>
+        sink.end(
+          reason === 'too-old'
+            ? new DomainError(
+                'REVISION_TOO_OLD',
+                `changes after revision ${after} are no longer available; watch again with a snapshot`,
+                { serviceId: q.serviceId },
+              )
+            : new DomainError('EVENTS_UNAVAILABLE', 'the event log is unavailable; resume later', {
+                serviceId: q.serviceId,
+              }),
+        ),
+    });
+  }
+
+  private async snapshot(
+    q: { serviceId: string; from: Date | null; to: Date | null },
+    revision: number,
+    delivered: Map<string, number>,
+    sink: WatchSink,
+  ): Promise<void> {
+    let after: { key: number; id: string } | null = null;
+    for (;;) {
+      const now = this.deps.clock();
+      const page = await this.deps.slots.list({
+        serviceId: q.serviceId,
+        from: q.from,
+        to: q.to,
+        status: null,
+        now,
+        after,
+        limit: SNAPSHOT_PAGE,
+      });
+      for (const slot of page) {
+        if (sink.closed) return;
+        delivered.set(slot.id, slot.revision);
+        sink.push({ type: 'SNAPSHOT', slot: effectiveSlot(slot, now), revision });
+      }
+      if (page.length < SNAPSHOT_PAGE) return;
+      await sink.room(); // a big snapshot goes at the client's pace
+      const last = page[page.length - 1]!;
+      after = { key: last.startTime.getTime(), id: last.id };
+    }
+  }
+}
