@@ -8,10 +8,12 @@ import { MongoIdempotencyStore } from './infra/mongo/idempotency.repository';
 import { newId } from './infra/mongo/object-ids';
 import { MongoServiceRepository } from './infra/mongo/service.repository';
 import { MongoSlotRepository } from './infra/mongo/slot.repository';
+import { JwtVerifier } from './infra/auth/jwt-verifier';
 import { connectRedis, waitForRedis } from './infra/redis/connection';
 import { OpenSlotGate, RedlockSlotGate } from './infra/redis/slot-gate';
 import { RedisSlotEventLog } from './infra/redis/slot-event-log';
 import { createLogger, type Logger } from './logger';
+import { CallGuard } from './rpc/call-guard';
 import { startRpcServer } from './rpc/server';
 import { AppointmentQueryService } from './services/appointment-query.service';
 import { BookingService } from './services/booking.service';
@@ -133,6 +135,8 @@ export async function startApp(config: AppConfig, opts: { logger?: Logger } = {}
         watch: new WatchService({ services, slots, log: events, clock }),
       },
       watch: config.watch,
+      guard: new CallGuard(config.auth ? new JwtVerifier(config.auth) : null),
+      tls: config.tls,
       logger,
       host: config.bindHost,
       port: config.port,
@@ -140,7 +144,20 @@ export async function startApp(config: AppConfig, opts: { logger?: Logger } = {}
     });
     if (config.reconciler.enabled) reconciler.start(config.reconciler.intervalMs);
     const address = `${config.bindHost}:${rpc.port}`;
-    logger.info({ address, lock: config.lock }, 'booking service listening');
+    if (!config.auth) {
+      logger.warn(
+        'AUTHENTICATION IS SWITCHED OFF (AUTH_DISABLED=true): anyone who can reach the port is admin',
+      );
+    }
+    logger.info(
+      {
+        address,
+        lock: config.lock,
+        auth: config.auth ? 'jwt' : 'off',
+        tls: config.tls ? (config.tls.clientCaFile ? 'mutual' : 'server') : 'off',
+      },
+      'booking service listening',
+    );
 
     const mongoConnection = mongo;
     const redisClient = redis;

@@ -39,6 +39,48 @@ const schema = z.object({
   WATCH_HEARTBEAT_MS: int(100, 600_000).default(15_000),
   EVENTS_MAX_LENGTH: int(100, 10_000_000).default(10_000),
   EVENTS_REPUBLISH_WINDOW_MS: int(1_000, 86_400_000).default(300_000),
+  WATCH_MAX_STREAMS_PER_PRINCIPAL: int(1, 100_000).default(20),
+  AUTH_DISABLED: bool.default(false),
+  AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  AUTH_JWKS_FILE: z.string().min(1).optional(),
+  AUTH_JWKS_URL: z.url().optional(),
+  AUTH_ISSUER: z.string().min(1).optional(),
+  AUTH_AUDIENCE: z.string().min(1).optional(),
+  AUTH_CLOCK_SKEW_SECONDS: int(0, 600).default(30),
+  AUTH_ROLES_CLAIM: z.string().min(1).default('roles'),
+  TLS_CERT_FILE: z.string().min(1).optional(),
+  TLS_KEY_FILE: z.string().min(1).optional(),
+  TLS_CLIENT_CA_FILE: z.string().min(1).optional(),
+});
+
+/** Cross-field rules: authentication is on unless explicitly switched off, TLS files come in pairs. */
+const checked = schema.superRefine((c, ctx) => {
+  const keySources = [c.AUTH_JWT_SECRET, c.AUTH_JWKS_FILE, c.AUTH_JWKS_URL].filter(Boolean).length;
+  if (!c.AUTH_DISABLED) {
+    if (keySources !== 1)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AUTH_JWT_SECRET'],
+        message:
+          'authentication needs exactly one of AUTH_JWT_SECRET, AUTH_JWKS_FILE or AUTH_JWKS_URL (or AUTH_DISABLED=true to switch it off)',
+      });
+    if (!c.AUTH_ISSUER)
+      ctx.addIssue({ code: 'custom', path: ['AUTH_ISSUER'], message: 'is required with authentication' });
+    if (!c.AUTH_AUDIENCE)
+      ctx.addIssue({ code: 'custom', path: ['AUTH_AUDIENCE'], message: 'is required with authentication' });
+  }
+  if (Boolean(c.TLS_CERT_FILE) !== Boolean(c.TLS_KEY_FILE))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['TLS_KEY_FILE'],
+      message: 'TLS_CERT_FILE and TLS_KEY_FILE go together',
+    });
+  if (c.TLS_CLIENT_CA_FILE && !c.TLS_CERT_FILE)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['TLS_CLIENT_CA_FILE'],
+      message: 'mutual TLS needs TLS_CERT_FILE and TLS_KEY_FILE',
+    });
 });
 
 export interface AppConfig {
@@ -52,7 +94,18 @@ export interface AppConfig {
   grpcMaxReceiveMessageBytes: number;
   shutdownGraceMs: number;
   holds: { defaultTtlSeconds: number; maxTtlSeconds: number; confirmMarginMs: number };
-  watch: { bufferLimit: number; heartbeatMs: number };
+  watch: { bufferLimit: number; heartbeatMs: number; maxStreamsPerPrincipal: number };
+  /** null: authentication switched off (AUTH_DISABLED=true). */
+  auth: {
+    secret: string | null;
+    jwksFile: string | null;
+    jwksUrl: string | null;
+    issuer: string;
+    audience: string;
+    clockSkewSeconds: number;
+    rolesClaim: string;
+  } | null;
+  tls: { certFile: string; keyFile: string; clientCaFile: string | null } | null;
   events: { maxLength: number; republishWindowMs: number };
   reconciler: {
     enabled: boolean;
@@ -70,7 +123,7 @@ export class ConfigError extends Error {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   // Empty variables count as unset, as in most deployment tools.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = schema.safeParse(present);
+  const parsed = checked.safeParse(present);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
@@ -95,7 +148,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxTtlSeconds: c.HOLD_MAX_TTL_SECONDS,
       confirmMarginMs: c.HOLD_CONFIRM_MARGIN_MS,
     },
-    watch: { bufferLimit: c.WATCH_BUFFER_LIMIT, heartbeatMs: c.WATCH_HEARTBEAT_MS },
+    watch: {
+      bufferLimit: c.WATCH_BUFFER_LIMIT,
+      heartbeatMs: c.WATCH_HEARTBEAT_MS,
+      maxStreamsPerPrincipal: c.WATCH_MAX_STREAMS_PER_PRINCIPAL,
+    },
+    auth: c.AUTH_DISABLED
+      ? null
+      : {
+          secret: c.AUTH_JWT_SECRET ?? null,
+          jwksFile: c.AUTH_JWKS_FILE ?? null,
+          jwksUrl: c.AUTH_JWKS_URL ?? null,
+          issuer: c.AUTH_ISSUER!,
+          audience: c.AUTH_AUDIENCE!,
+          clockSkewSeconds: c.AUTH_CLOCK_SKEW_SECONDS,
+          rolesClaim: c.AUTH_ROLES_CLAIM,
+        },
+    tls: c.TLS_CERT_FILE
+      ? { certFile: c.TLS_CERT_FILE, keyFile: c.TLS_KEY_FILE!, clientCaFile: c.TLS_CLIENT_CA_FILE ?? null }
+      : null,
     events: { maxLength: c.EVENTS_MAX_LENGTH, republishWindowMs: c.EVENTS_REPUBLISH_WINDOW_MS },
     reconciler: {
       enabled: c.RECONCILER_ENABLED,

@@ -29,6 +29,11 @@ export const DOMAIN_REASONS = [
   'SUBSCRIBER_TOO_SLOW',
   'SHUTTING_DOWN',
   'EVENTS_UNAVAILABLE',
+  'UNAUTHENTICATED',
+  'ROLE_NOT_ALLOWED',
+  'NOT_YOUR_USER',
+  'TOO_MANY_STREAMS',
+  'MALFORMED_REQUEST',
 ] as const;
 
 export type DomainReason = (typeof DOMAIN_REASONS)[number];

@@ -12,7 +12,10 @@ export function codeOf(reason: DomainReason): Code {
   switch (reason) {
     case 'INVALID_ARGUMENT':
     case 'REQUEST_ID_REUSED':
+    case 'MALFORMED_REQUEST':
       return Code.INVALID_ARGUMENT;
+    case 'UNAUTHENTICATED':
+      return Code.UNAUTHENTICATED;
     case 'SERVICE_NOT_FOUND':
     case 'SLOT_NOT_FOUND':
     case 'APPOINTMENT_NOT_FOUND':
@@ -32,7 +35,11 @@ export function codeOf(reason: DomainReason): Code {
     case 'DIFFERENT_SERVICE':
       return Code.FAILED_PRECONDITION;
     case 'NOT_APPOINTMENT_OWNER':
+    case 'ROLE_NOT_ALLOWED':
+    case 'NOT_YOUR_USER':
       return Code.PERMISSION_DENIED;
+    case 'TOO_MANY_STREAMS':
+      return Code.RESOURCE_EXHAUSTED;
     case 'LOCK_UNAVAILABLE':
     case 'SHUTTING_DOWN':
     case 'EVENTS_UNAVAILABLE':

@@ -1,4 +1,6 @@
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { readFileSync } from 'node:fs';
+import { Server, ServerCredentials, type handleUnaryCall } from '@grpc/grpc-js';
+import type { AppConfig } from '../config';
 import { HealthImplementation } from 'grpc-health-check';
 import { BookingServiceService, type BookingServiceServer } from '../gen/booking/v1/booking_service';
 import type { Logger } from '../logger';
@@ -9,8 +11,11 @@ import type { HoldService } from '../services/hold.service';
 import type { WatchService } from '../services/watch.service';
 import { appointmentHandlers } from './handlers/appointment.handlers';
 import { catalogHandlers } from './handlers/catalog.handlers';
+import { RPC_ROLES } from './access-policy';
+import type { CallGuard } from './call-guard';
 import { reflectionService } from './reflection';
-import { unary } from './unary';
+import { tolerantService } from './tolerant-service';
+import { unary, type CallContext } from './unary';
 import { watchHandler, WatchRegistry, type WatchSettings } from './watch-stream';
 
 export const SERVICE_NAME = 'booking.v1.BookingService';
@@ -34,27 +39,46 @@ export interface RpcServer {
 
 export function bookingServiceImplementation(
   services: RpcServices,
-  watches: { registry: WatchRegistry; settings: WatchSettings },
-  logger: Logger,
+  deps: { logger: Logger; guard: CallGuard; watches: { registry: WatchRegistry; settings: WatchSettings } },
 ): BookingServiceServer {
   const catalog = catalogHandlers(services.catalog);
   const appointments = appointmentHandlers(services.booking, services.holds, services.queries);
+  const rpc = <Req, Res>(
+    key: keyof typeof RPC_ROLES,
+    handler: (request: Req, ctx: CallContext) => Promise<Res>,
+  ): handleUnaryCall<Req, Res> =>
+    unary(key.charAt(0).toUpperCase() + key.slice(1), { ...deps, roles: RPC_ROLES[key] }, handler);
   return {
-    createService: unary('CreateService', logger, catalog.createService),
-    getService: unary('GetService', logger, catalog.getService),
-    listServices: unary('ListServices', logger, catalog.listServices),
-    generateSlots: unary('GenerateSlots', logger, catalog.generateSlots),
-    listSlots: unary('ListSlots', logger, catalog.listSlots),
-    setSlotStatus: unary('SetSlotStatus', logger, catalog.setSlotStatus),
-    bookSlot: unary('BookSlot', logger, appointments.bookSlot),
-    cancelAppointment: unary('CancelAppointment', logger, appointments.cancelAppointment),
-    getAppointment: unary('GetAppointment', logger, appointments.getAppointment),
-    listAppointments: unary('ListAppointments', logger, appointments.listAppointments),
-    holdSlot: unary('HoldSlot', logger, appointments.holdSlot),
-    releaseHold: unary('ReleaseHold', logger, appointments.releaseHold),
-    rescheduleAppointment: unary('RescheduleAppointment', logger, appointments.rescheduleAppointment),
-    watchSlotAvailability: watchHandler(services.watch, watches.registry, watches.settings, logger),
+    createService: rpc('createService', catalog.createService),
+    getService: rpc('getService', catalog.getService),
+    listServices: rpc('listServices', catalog.listServices),
+    generateSlots: rpc('generateSlots', catalog.generateSlots),
+    listSlots: rpc('listSlots', catalog.listSlots),
+    setSlotStatus: rpc('setSlotStatus', catalog.setSlotStatus),
+    bookSlot: rpc('bookSlot', appointments.bookSlot),
+    cancelAppointment: rpc('cancelAppointment', appointments.cancelAppointment),
+    getAppointment: rpc('getAppointment', appointments.getAppointment),
+    listAppointments: rpc('listAppointments', appointments.listAppointments),
+    holdSlot: rpc('holdSlot', appointments.holdSlot),
+    releaseHold: rpc('releaseHold', appointments.releaseHold),
+    rescheduleAppointment: rpc('rescheduleAppointment', appointments.rescheduleAppointment),
+    watchSlotAvailability: watchHandler(services.watch, {
+      ...deps.watches,
+      guard: deps.guard,
+      roles: RPC_ROLES.watchSlotAvailability,
+      logger: deps.logger,
+    }),
   };
+}
+
+/** Plaintext, TLS, or mutual TLS (clients must present a certificate signed by the CA). */
+export function serverCredentials(tls: AppConfig['tls']): ServerCredentials {
+  if (!tls) return ServerCredentials.createInsecure();
+  return ServerCredentials.createSsl(
+    tls.clientCaFile ? readFileSync(tls.clientCaFile) : null,
+    [{ private_key: readFileSync(tls.keyFile), cert_chain: readFileSync(tls.certFile) }],
+    tls.clientCaFile !== null,
+  );
 }
 
 export async function startRpcServer(opts: {
@@ -64,6 +88,8 @@ export async function startRpcServer(opts: {
   port: number;
   maxReceiveMessageBytes: number;
   watch: WatchSettings;
+  guard: CallGuard;
+  tls: AppConfig['tls'];
 }): Promise<RpcServer> {
   const registry = new WatchRegistry();
   const server = new Server({
@@ -75,15 +101,19 @@ export async function startRpcServer(opts: {
     'grpc.http2.min_ping_interval_without_data_ms': 10_000,
   });
   server.addService(
-    BookingServiceService,
-    bookingServiceImplementation(opts.services, { registry, settings: opts.watch }, opts.logger),
+    tolerantService(BookingServiceService),
+    bookingServiceImplementation(opts.services, {
+      logger: opts.logger,
+      guard: opts.guard,
+      watches: { registry, settings: opts.watch },
+    }),
   );
   const health = new HealthImplementation({ '': 'SERVING', [SERVICE_NAME]: 'SERVING' });
   health.addToServer(server);
   reflectionService().addToServer(server);
 
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${opts.host}:${opts.port}`, ServerCredentials.createInsecure(), (err, bound) =>
+    server.bindAsync(`${opts.host}:${opts.port}`, serverCredentials(opts.tls), (err, bound) =>
       err ? reject(err) : resolve(bound),
     );
   });

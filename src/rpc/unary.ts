@@ -6,12 +6,18 @@ import {
   type ServerUnaryCall,
   type sendUnaryData,
 } from '@grpc/grpc-js';
+import { DomainError } from '../domain/errors';
+import type { Principal, Role } from '../domain/principal';
 import type { Logger } from '../logger';
+import type { CallGuard } from './call-guard';
 import { classifyError } from './error-status';
+import { isMalformed } from './tolerant-service';
 
 export interface CallContext {
   requestId: string;
   logger: Logger;
+  /** Who is calling (verified token), already checked against the RPC's roles. */
+  principal: Principal;
   /** Aborted when the client cancels or its deadline passes. */
   signal: AbortSignal;
 }
@@ -26,20 +32,22 @@ export function requestIdOf(metadata: Metadata): string {
 }
 
 /**
- * Adapts an async handler to grpc-js, with the one logging and error policy:
- * one line per call with method, status and duration; expected domain errors
- * at info with their reason, outages at warn, bugs at error with the stack.
- * The request id is echoed in the response headers.
+ * Adapts an async handler to grpc-js, with the one admission, logging and
+ * error policy: the caller is authenticated and its role checked first; one
+ * line per call with method, principal, status and duration; expected domain
+ * errors at info with their reason, outages at warn, bugs at error with the
+ * stack. Undecodable requests are refused. The request id is echoed in the
+ * response headers.
  */
 export function unary<Req, Res>(
   method: string,
-  logger: Logger,
+  deps: { logger: Logger; guard: CallGuard; roles: readonly Role[] },
   handler: (request: Req, ctx: CallContext) => Promise<Res>,
 ): handleUnaryCall<Req, Res> {
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
     const started = process.hrtime.bigint();
     const requestId = requestIdOf(call.metadata);
-    const log = logger.child({ method, requestId });
+    let log = deps.logger.child({ method, requestId });
     const headers = new Metadata();
     headers.set(REQUEST_ID_HEADER, requestId);
     call.sendMetadata(headers);
@@ -47,7 +55,15 @@ export function unary<Req, Res>(
     call.on('cancelled', () => controller.abort());
     const elapsedMs = (): number => Number(process.hrtime.bigint() - started) / 1e6;
 
-    handler(call.request, { requestId, logger: log, signal: controller.signal }).then(
+    const run = async (): Promise<Res> => {
+      if (isMalformed(call.request)) {
+        throw new DomainError('MALFORMED_REQUEST', 'the request is not a valid protobuf message');
+      }
+      const principal = await deps.guard.admit(call.metadata, method, deps.roles);
+      log = log.child({ principal: principal.subject, roles: [...principal.roles] });
+      return handler(call.request, { requestId, logger: log, principal, signal: controller.signal });
+    };
+    run().then(
       (response) => {
         log.info({ code: 'OK', ms: elapsedMs() }, 'call');
         callback(null, response);

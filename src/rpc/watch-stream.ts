@@ -1,5 +1,6 @@
 import { status as Code, type ServerWritableStream } from '@grpc/grpc-js';
 import { DomainError } from '../domain/errors';
+import type { Principal, Role } from '../domain/principal';
 import type {
   WatchSlotAvailabilityRequest,
   WatchSlotAvailabilityResponse,
@@ -10,8 +11,10 @@ import type { Logger } from '../logger';
 import type { EventSubscription } from '../services/ports';
 import type { WatchMessage, WatchService, WatchSink } from '../services/watch.service';
 import { slotStatusToPb, slotToPb } from './codec';
+import type { CallGuard } from './call-guard';
 import { classifyError } from './error-status';
 import { parseWatchSlotAvailability } from './requests';
+import { isMalformed } from './tolerant-service';
 import { requestIdOf } from './unary';
 
 type WatchCall = ServerWritableStream<WatchSlotAvailabilityRequest, WatchSlotAvailabilityResponse>;
@@ -21,18 +24,29 @@ export interface WatchSettings {
   bufferLimit: number;
   /** A heartbeat after this long without a message. */
   heartbeatMs: number;
+  /** Open streams one principal may have on this instance. */
+  maxStreamsPerPrincipal: number;
 }
 
-/** The open watch streams of this instance, to end them on shutdown. */
+/** The open watch streams of this instance: to limit them per principal and end them on shutdown. */
 export class WatchRegistry {
   private readonly open = new Set<WatchStream>();
+  private readonly perPrincipal = new Map<string, number>();
 
-  add(stream: WatchStream): void {
+  /** Registers a stream; false when the principal has too many open already. */
+  add(stream: WatchStream, principal: string, limit: number): boolean {
+    const count = this.perPrincipal.get(principal) ?? 0;
+    if (count >= limit) return false;
+    this.perPrincipal.set(principal, count + 1);
     this.open.add(stream);
+    return true;
   }
 
-  delete(stream: WatchStream): void {
-    this.open.delete(stream);
+  delete(stream: WatchStream, principal: string): void {
+    if (!this.open.delete(stream)) return;
+    const count = (this.perPrincipal.get(principal) ?? 1) - 1;
+    if (count > 0) this.perPrincipal.set(principal, count);
+    else this.perPrincipal.delete(principal);
   }
 
   get size(): number {
@@ -63,6 +77,7 @@ export class WatchStream implements WatchSink {
   private heartbeat: NodeJS.Timeout | undefined;
   private subscription: EventSubscription | undefined;
   private roomWaiters: (() => void)[] = [];
+  private principal = '';
 
   constructor(
     private readonly call: WatchCall,
@@ -75,27 +90,36 @@ export class WatchStream implements WatchSink {
     return this.ended;
   }
 
-  start(watch: WatchService): void {
-    this.registry.add(this);
+  start(watch: WatchService, admit: () => Promise<Principal>): void {
     this.call.on('cancelled', () => this.close('cancelled by the client'));
     this.call.on('error', () => this.close('stream error'));
-    this.heartbeat = setInterval(() => this.beat(), Math.max(50, Math.floor(this.settings.heartbeatMs / 2)));
-    this.heartbeat.unref();
-    let query;
-    try {
-      query = parseWatchSlotAvailability(this.call.request);
-    } catch (err) {
-      this.fail(err);
-      return;
-    }
-    this.logger.info({ serviceId: query.serviceId, snapshot: query.snapshot }, 'watch started');
-    watch.watch(query, this).then(
-      (subscription) => {
-        if (this.ended) subscription.close();
-        else this.subscription = subscription;
-      },
-      (err: unknown) => this.fail(err),
-    );
+    const run = async (): Promise<void> => {
+      if (isMalformed(this.call.request)) {
+        throw new DomainError('MALFORMED_REQUEST', 'the request is not a valid protobuf message');
+      }
+      const principal = await admit();
+      const query = parseWatchSlotAvailability(this.call.request);
+      if (this.ended) return;
+      if (!this.registry.add(this, principal.subject, this.settings.maxStreamsPerPrincipal)) {
+        throw new DomainError('TOO_MANY_STREAMS', 'this principal has too many open watch streams', {
+          limit: String(this.settings.maxStreamsPerPrincipal),
+        });
+      }
+      this.principal = principal.subject;
+      this.heartbeat = setInterval(
+        () => this.beat(),
+        Math.max(50, Math.floor(this.settings.heartbeatMs / 2)),
+      );
+      this.heartbeat.unref();
+      this.logger.info(
+        { principal: principal.subject, serviceId: query.serviceId, snapshot: query.snapshot },
+        'watch started',
+      );
+      const subscription = await watch.watch(query, this);
+      if (this.ended) subscription.close();
+      else this.subscription = subscription;
+    };
+    run().catch((err: unknown) => this.fail(err));
   }
 
   push(message: WatchMessage): void {
@@ -148,7 +172,7 @@ export class WatchStream implements WatchSink {
     clearInterval(this.heartbeat);
     this.subscription?.close();
     this.queue.length = 0;
-    this.registry.delete(this);
+    this.registry.delete(this, this.principal);
     for (const w of this.roomWaiters.splice(0)) w();
     this.logger.debug({ why }, 'watch closed');
   }
@@ -211,12 +235,19 @@ function toPb(m: WatchMessage): WatchSlotAvailabilityResponse {
 /** The server-streaming handler: one WatchStream per call. */
 export function watchHandler(
   watch: WatchService,
-  registry: WatchRegistry,
-  settings: WatchSettings,
-  logger: Logger,
+  deps: {
+    registry: WatchRegistry;
+    settings: WatchSettings;
+    guard: CallGuard;
+    roles: readonly Role[];
+    logger: Logger;
+  },
 ): (call: WatchCall) => void {
   return (call) => {
-    const log = logger.child({ method: 'WatchSlotAvailability', requestId: requestIdOf(call.metadata) });
-    new WatchStream(call, settings, registry, log).start(watch);
+    const method = 'WatchSlotAvailability';
+    const log = deps.logger.child({ method, requestId: requestIdOf(call.metadata) });
+    new WatchStream(call, deps.settings, deps.registry, log).start(watch, () =>
+      deps.guard.admit(call.metadata, method, deps.roles),
+    );
   };
 }

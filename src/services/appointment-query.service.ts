@@ -1,4 +1,4 @@
-import { appointmentNotFound } from '../domain/errors';
+import { appointmentNotFound, DomainError } from '../domain/errors';
 import {
   effectiveSlot,
   isAppointment,
@@ -19,9 +19,15 @@ export class AppointmentQueryService {
     private readonly clock: Clock,
   ) {}
 
-  async getAppointment(appointmentId: string): Promise<AppointmentView> {
+  /** One appointment; `visibleTo`, when set, is the only user whose appointments may be read. */
+  async getAppointment(appointmentId: string, visibleTo: string | null = null): Promise<AppointmentView> {
     const claim = await this.claims.findById(appointmentId);
     if (!claim || !isAppointment(claim)) throw appointmentNotFound(appointmentId);
+    if (visibleTo !== null && claim.userId !== visibleTo) {
+      throw new DomainError('NOT_APPOINTMENT_OWNER', `appointment ${appointmentId} belongs to another user`, {
+        appointmentId,
+      });
+    }
     const [view] = await this.fillIn([claim]);
     return view!;
   }

@@ -17,7 +17,9 @@ import type {
   RescheduleAppointmentResponse,
 } from '../../gen/booking/v1/booking_service';
 import type { HoldService } from '../../services/hold.service';
+import { actingUser, visibleUser } from '../../domain/principal';
 import { appointmentToPb, slotToPb } from '../codec';
+import type { CallContext } from '../unary';
 import * as parse from '../requests';
 
 /** Users' RPCs: proto in, one service call, proto out. */
@@ -27,42 +29,54 @@ export function appointmentHandlers(
   queries: AppointmentQueryService,
 ) {
   return {
-    holdSlot: async (req: HoldSlotRequest): Promise<HoldSlotResponse> => {
-      const hold = await holds.holdSlot(parse.parseHoldSlot(req));
+    holdSlot: async (req: HoldSlotRequest, ctx: CallContext): Promise<HoldSlotResponse> => {
+      const hold = await holds.holdSlot(parse.parseHoldSlot(asUser(req, ctx)));
       return { holdToken: hold.token, expireTime: hold.expiresAt, slot: slotToPb(hold.slot) };
     },
 
-    releaseHold: async (req: ReleaseHoldRequest): Promise<ReleaseHoldResponse> => {
-      return { slot: slotToPb(await holds.releaseHold(parse.parseReleaseHold(req))) };
+    releaseHold: async (req: ReleaseHoldRequest, ctx: CallContext): Promise<ReleaseHoldResponse> => {
+      return { slot: slotToPb(await holds.releaseHold(parse.parseReleaseHold(asUser(req, ctx)))) };
     },
 
     rescheduleAppointment: async (
       req: RescheduleAppointmentRequest,
+      ctx: CallContext,
     ): Promise<RescheduleAppointmentResponse> => {
-      const view = await booking.rescheduleAppointment(parse.parseRescheduleAppointment(req));
+      const view = await booking.rescheduleAppointment(parse.parseRescheduleAppointment(asUser(req, ctx)));
       return { appointment: appointmentToPb(view) };
     },
 
-    bookSlot: async (req: BookSlotRequest): Promise<BookSlotResponse> => {
-      return { appointment: appointmentToPb(await booking.bookSlot(parse.parseBookSlot(req))) };
+    bookSlot: async (req: BookSlotRequest, ctx: CallContext): Promise<BookSlotResponse> => {
+      return { appointment: appointmentToPb(await booking.bookSlot(parse.parseBookSlot(asUser(req, ctx)))) };
     },
 
-    cancelAppointment: async (req: CancelAppointmentRequest): Promise<CancelAppointmentResponse> => {
-      const view = await booking.cancelAppointment(parse.parseCancelAppointment(req));
+    cancelAppointment: async (
+      req: CancelAppointmentRequest,
+      ctx: CallContext,
+    ): Promise<CancelAppointmentResponse> => {
+      const view = await booking.cancelAppointment(parse.parseCancelAppointment(asUser(req, ctx)));
       return { appointment: appointmentToPb(view) };
     },
 
-    getAppointment: async (req: GetAppointmentRequest): Promise<GetAppointmentResponse> => {
-      const view = await queries.getAppointment(parse.parseGetAppointment(req));
+    getAppointment: async (req: GetAppointmentRequest, ctx: CallContext): Promise<GetAppointmentResponse> => {
+      const view = await queries.getAppointment(parse.parseGetAppointment(req), visibleUser(ctx.principal));
       return { appointment: appointmentToPb(view) };
     },
 
-    listAppointments: async (req: ListAppointmentsRequest): Promise<ListAppointmentsResponse> => {
-      const page = await queries.listAppointments(parse.parseListAppointments(req));
+    listAppointments: async (
+      req: ListAppointmentsRequest,
+      ctx: CallContext,
+    ): Promise<ListAppointmentsResponse> => {
+      const page = await queries.listAppointments(parse.parseListAppointments(asUser(req, ctx)));
       return {
         appointments: page.items.map(appointmentToPb),
         nextPageToken: page.nextPageToken,
       };
     },
   };
+}
+
+/** The request with its user_id resolved for the caller (a user acts only as itself). */
+function asUser<T extends { userId: string }>(req: T, ctx: CallContext): T {
+  return { ...req, userId: actingUser(ctx.principal, req.userId) };
 }

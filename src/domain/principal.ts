@@ -1,0 +1,43 @@
+import { DomainError } from './errors';
+
+/**
+ * Who is calling, from a verified token:
+ * - admin: runs the catalog (services, slot generation, blocking);
+ * - service: another backend acting for any user;
+ * - user: an end user acting only as themselves (the token's subject).
+ */
+export type Role = 'admin' | 'service' | 'user';
+export const ROLES: readonly Role[] = ['admin', 'service', 'user'];
+
+export interface Principal {
+  subject: string;
+  roles: ReadonlySet<Role>;
+}
+
+/** The principal of every call when authentication is switched off. */
+export const UNAUTHENTICATED_PRINCIPAL: Principal = {
+  subject: 'anonymous',
+  roles: new Set<Role>(['admin', 'service']),
+};
+
+export function requireRole(p: Principal, allowed: readonly Role[], action: string): void {
+  if (!allowed.some((r) => p.roles.has(r))) {
+    throw new DomainError('ROLE_NOT_ALLOWED', `${action} needs one of the roles ${allowed.join(', ')}`, {
+      required: allowed.join(','),
+    });
+  }
+}
+
+/**
+ * The user a call acts for. A service may name any user; a user only
+ * themselves (an empty user_id means "me").
+ */
+export function actingUser(p: Principal, requested: string): string {
+  if (p.roles.has('service') || p.roles.has('admin')) return requested;
+  if (requested === '' || requested === p.subject) return p.subject;
+  throw new DomainError('NOT_YOUR_USER', 'a user token can only act for its own subject', {});
+}
+
+/** For reads of one appointment: the user whose appointments may be seen, or null for any. */
+export const visibleUser = (p: Principal): string | null =>
+  p.roles.has('service') || p.roles.has('admin') ? null : p.subject;
