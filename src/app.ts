@@ -9,6 +9,7 @@ import { newId } from './infra/mongo/object-ids';
 import { MongoServiceRepository } from './infra/mongo/service.repository';
 import { MongoSlotRepository } from './infra/mongo/slot.repository';
 import { JwtVerifier } from './infra/auth/jwt-verifier';
+import { Metrics, startMetricsServer } from './infra/metrics/metrics';
 import { connectRedis, waitForRedis } from './infra/redis/connection';
 import { OpenSlotGate, RedlockSlotGate } from './infra/redis/slot-gate';
 import { RedisSlotEventLog } from './infra/redis/slot-event-log';
@@ -30,6 +31,8 @@ export interface RunningApp {
   logger: Logger;
   /** The repair loop; tests and tools can run a pass with `runOnce()`. */
   reconciler: Reconciler;
+  /** The port /metrics is served on, or null when metrics are off. */
+  metricsPort: number | null;
   /** Live watch readers and subscribers of this instance (tests, metrics). */
   watchStats(): { tails: number; subscribers: number; streams: number };
   /** Stops taking calls, drains, then closes Redis and MongoDB. Idempotent. */
@@ -47,7 +50,13 @@ export async function startApp(config: AppConfig, opts: { logger?: Logger } = {}
   let mongo: Connection | undefined;
   let redis: Redis | undefined;
   let reconciler: Reconciler | undefined;
+  let metricsServer: { port: number; close(): Promise<void> } | undefined;
+  const extraClients: Redis[] = [];
+  const metrics = new Metrics();
   try {
+    if (config.metrics) {
+      metricsServer = await startMetricsServer(metrics.registry, config.metrics.host, config.metrics.port);
+    }
     mongo = await connectMongo(config.mongo);
     const models = registerModels(mongo);
     await ensureIndexes(models);
@@ -74,7 +83,22 @@ export async function startApp(config: AppConfig, opts: { logger?: Logger } = {}
         'could not publish a slot event; the reconciler will announce it again',
       ),
     );
-    const gate = config.lock.enabled ? new RedlockSlotGate([redis], config.lock.ttlMs) : new OpenSlotGate();
+    // The lock's Redlock quorum: REDIS_URL's client, or independent nodes of their own.
+    const lockClients =
+      config.redis.lockUrls.length === 1 && config.redis.lockUrls[0] === config.redis.url
+        ? [redis]
+        : config.redis.lockUrls.map((url) =>
+            connectRedis({ url, commandTimeoutMs: config.redis.commandTimeoutMs }, (err) =>
+              logger.debug({ err: err.message, url: redactUrl(url) }, 'lock node connection error'),
+            ),
+          );
+    extraClients.push(...lockClients.filter((c) => c !== redis));
+    const gate = config.lock.enabled
+      ? new RedlockSlotGate(lockClients, config.lock.ttlMs, (outcome, seconds) => {
+          metrics.lockSeconds.observe({ outcome }, seconds);
+          if (outcome !== 'acquired') metrics.lockFailures.inc({ reason: outcome });
+        })
+      : new OpenSlotGate();
     const idempotency = new Idempotency(requests, clock);
     const slotClaims = new SlotClaims({
       slots,
@@ -99,6 +123,11 @@ export async function startApp(config: AppConfig, opts: { logger?: Logger } = {}
         requestRetentionMs: config.reconciler.requestRetentionMs,
         batchSize: 500,
         republishWindowMs: config.events.republishWindowMs,
+      },
+      onPass: (counts) => {
+        for (const [kind, n] of Object.entries(counts) as [string, number][]) {
+          if (n > 0) metrics.reconcilerRepairs.inc({ kind }, n);
+        }
       },
     });
 
@@ -137,6 +166,7 @@ export async function startApp(config: AppConfig, opts: { logger?: Logger } = {}
       watch: config.watch,
       guard: new CallGuard(config.auth ? new JwtVerifier(config.auth) : null),
       tls: config.tls,
+      metrics,
       logger,
       host: config.bindHost,
       port: config.port,
@@ -168,8 +198,10 @@ export async function startApp(config: AppConfig, opts: { logger?: Logger } = {}
         logger.info({ reason }, 'shutting down: draining calls');
         await rpc.shutdown(config.shutdownGraceMs);
         await runningReconciler.stop();
+        await metricsServer?.close();
         events.close();
         redisClient.disconnect();
+        for (const c of extraClients) c.disconnect();
         await mongoConnection.close();
         logger.info('shut down');
       })());
@@ -178,11 +210,31 @@ export async function startApp(config: AppConfig, opts: { logger?: Logger } = {}
       ...events.stats(),
       streams: rpc.watches.size,
     });
-    return { port: rpc.port, address, logger, reconciler, watchStats, shutdown };
+    metrics.gauge(
+      'booking_watch_subscribers',
+      "Subscribers of this instance's event readers",
+      () => events.stats().subscribers,
+    );
+    return {
+      port: rpc.port,
+      address,
+      logger,
+      reconciler,
+      watchStats,
+      metricsPort: metricsServer?.port ?? null,
+      shutdown,
+    };
   } catch (err) {
+    await metricsServer?.close();
+    for (const c of extraClients) c.disconnect();
     await reconciler?.stop();
     redis?.disconnect();
     await mongo?.close().catch(() => undefined);
     throw err;
   }
+}
+
+/** A Redis URL without its password, for logs. */
+function redactUrl(url: string): string {
+  return url.replace(/\/\/([^@/]*)@/, '//***@');
 }

@@ -20,6 +20,17 @@ const schema = z.object({
     .string({ error: 'is required (for example redis://127.0.0.1:6379)' })
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'),
   REDIS_COMMAND_TIMEOUT_MS: int(10, 60_000).default(500),
+  /** Independent Redis nodes for the Redlock quorum, comma-separated; default: REDIS_URL alone. */
+  REDIS_LOCK_URLS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((u) => u.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^rediss?:\/\//, 'each must be a redis:// or rediss:// URL')).min(1))
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BOOKING_LOCK_ENABLED: bool.default(true),
   BOOKING_LOCK_TTL_MS: int(100, 60_000).default(2_000),
@@ -40,6 +51,9 @@ const schema = z.object({
   EVENTS_MAX_LENGTH: int(100, 10_000_000).default(10_000),
   EVENTS_REPUBLISH_WINDOW_MS: int(1_000, 86_400_000).default(300_000),
   WATCH_MAX_STREAMS_PER_PRINCIPAL: int(1, 100_000).default(20),
+  METRICS_ENABLED: bool.default(true),
+  METRICS_HOST: z.string().min(1).default('0.0.0.0'),
+  METRICS_PORT: int(0, 65535).default(9464),
   AUTH_DISABLED: bool.default(false),
   AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   AUTH_JWKS_FILE: z.string().min(1).optional(),
@@ -87,7 +101,7 @@ export interface AppConfig {
   port: number;
   bindHost: string;
   mongo: { uri: string; serverSelectionTimeoutMs: number };
-  redis: { url: string; commandTimeoutMs: number };
+  redis: { url: string; commandTimeoutMs: number; lockUrls: string[] };
   logLevel: string;
   lock: { enabled: boolean; ttlMs: number; failureMode: 'proceed' | 'reject' };
   maxSlotsPerGeneration: number;
@@ -106,6 +120,8 @@ export interface AppConfig {
     rolesClaim: string;
   } | null;
   tls: { certFile: string; keyFile: string; clientCaFile: string | null } | null;
+  /** Prometheus /metrics on its own port; null when switched off. */
+  metrics: { host: string; port: number } | null;
   events: { maxLength: number; republishWindowMs: number };
   reconciler: {
     enabled: boolean;
@@ -121,8 +137,10 @@ export class ConfigError extends Error {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  // Empty variables count as unset, as in most deployment tools.
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  // Empty (or blank) variables count as unset, as in most deployment tools.
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''),
+  );
   const parsed = checked.safeParse(present);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
@@ -133,7 +151,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     port: c.PORT,
     bindHost: c.BIND_HOST,
     mongo: { uri: c.MONGODB_URI, serverSelectionTimeoutMs: c.MONGODB_SERVER_SELECTION_TIMEOUT_MS },
-    redis: { url: c.REDIS_URL, commandTimeoutMs: c.REDIS_COMMAND_TIMEOUT_MS },
+    redis: {
+      url: c.REDIS_URL,
+      commandTimeoutMs: c.REDIS_COMMAND_TIMEOUT_MS,
+      lockUrls: c.REDIS_LOCK_URLS ?? [c.REDIS_URL],
+    },
     logLevel: c.LOG_LEVEL,
     lock: {
       enabled: c.BOOKING_LOCK_ENABLED,
@@ -164,6 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
           clockSkewSeconds: c.AUTH_CLOCK_SKEW_SECONDS,
           rolesClaim: c.AUTH_ROLES_CLAIM,
         },
+    metrics: c.METRICS_ENABLED ? { host: c.METRICS_HOST, port: c.METRICS_PORT } : null,
     tls: c.TLS_CERT_FILE
       ? { certFile: c.TLS_CERT_FILE, keyFile: c.TLS_KEY_FILE!, clientCaFile: c.TLS_CLIENT_CA_FILE ?? null }
       : null,

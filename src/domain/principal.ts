@@ -30,14 +30,14 @@ export function requireRole(p: Principal, allowed: readonly Role[], action: stri
 
 /**
  * The user a call acts for. A service may name any user; a user only
- * themselves (an empty user_id means "me").
+ * themselves (an empty user_id means "me"). Admin is a catalog role: it gives
+ * no right over other users' appointments.
  */
 export function actingUser(p: Principal, requested: string): string {
-  if (p.roles.has('service') || p.roles.has('admin')) return requested;
+  if (p.roles.has('service')) return requested;
   if (requested === '' || requested === p.subject) return p.subject;
   throw new DomainError('NOT_YOUR_USER', 'a user token can only act for its own subject', {});
 }
 
 /** For reads of one appointment: the user whose appointments may be seen, or null for any. */
-export const visibleUser = (p: Principal): string | null =>
-  p.roles.has('service') || p.roles.has('admin') ? null : p.subject;
+export const visibleUser = (p: Principal): string | null => (p.roles.has('service') ? null : p.subject);

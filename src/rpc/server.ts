@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Server, ServerCredentials, type handleUnaryCall } from '@grpc/grpc-js';
 import type { AppConfig } from '../config';
+import type { Metrics } from '../infra/metrics/metrics';
 import { HealthImplementation } from 'grpc-health-check';
 import { BookingServiceService, type BookingServiceServer } from '../gen/booking/v1/booking_service';
 import type { Logger } from '../logger';
@@ -39,7 +40,12 @@ export interface RpcServer {
 
 export function bookingServiceImplementation(
   services: RpcServices,
-  deps: { logger: Logger; guard: CallGuard; watches: { registry: WatchRegistry; settings: WatchSettings } },
+  deps: {
+    logger: Logger;
+    guard: CallGuard;
+    metrics: Metrics;
+    watches: { registry: WatchRegistry; settings: WatchSettings };
+  },
 ): BookingServiceServer {
   const catalog = catalogHandlers(services.catalog);
   const appointments = appointmentHandlers(services.booking, services.holds, services.queries);
@@ -67,6 +73,7 @@ export function bookingServiceImplementation(
       guard: deps.guard,
       roles: RPC_ROLES.watchSlotAvailability,
       logger: deps.logger,
+      metrics: deps.metrics,
     }),
   };
 }
@@ -90,8 +97,14 @@ export async function startRpcServer(opts: {
   watch: WatchSettings;
   guard: CallGuard;
   tls: AppConfig['tls'];
+  metrics: Metrics;
 }): Promise<RpcServer> {
   const registry = new WatchRegistry();
+  opts.metrics.gauge(
+    'booking_watch_streams_active',
+    'Open WatchSlotAvailability streams',
+    () => registry.size,
+  );
   const server = new Server({
     'grpc.max_receive_message_length': opts.maxReceiveMessageBytes,
     // Long-lived streams: answer client keepalive pings, and find dead peers.
@@ -105,6 +118,7 @@ export async function startRpcServer(opts: {
     bookingServiceImplementation(opts.services, {
       logger: opts.logger,
       guard: opts.guard,
+      metrics: opts.metrics,
       watches: { registry, settings: opts.watch },
     }),
   );

@@ -12,6 +12,28 @@ import type { Logger } from '../logger';
 import type { CallGuard } from './call-guard';
 import { classifyError } from './error-status';
 import { isMalformed } from './tolerant-service';
+import type { Metrics } from '../infra/metrics/metrics';
+
+/** What a successful booking operation counts as in booking_outcomes_total. */
+const BOOKING_OUTCOMES: Readonly<Record<string, string>> = {
+  BookSlot: 'booked',
+  HoldSlot: 'held',
+  ReleaseHold: 'released',
+  CancelAppointment: 'cancelled',
+  RescheduleAppointment: 'rescheduled',
+};
+
+function record(metrics: Metrics, method: string, code: string, reason: string, ms: number): void {
+  metrics.calls.inc({ method, code, reason });
+  metrics.callSeconds.observe({ method, code }, ms / 1000);
+  const success = BOOKING_OUTCOMES[method];
+  if (success) {
+    metrics.bookingOutcomes.inc({
+      operation: method,
+      outcome: code === 'OK' ? success : reason.toLowerCase(),
+    });
+  }
+}
 
 export interface CallContext {
   requestId: string;
@@ -41,7 +63,7 @@ export function requestIdOf(metadata: Metadata): string {
  */
 export function unary<Req, Res>(
   method: string,
-  deps: { logger: Logger; guard: CallGuard; roles: readonly Role[] },
+  deps: { logger: Logger; guard: CallGuard; roles: readonly Role[]; metrics: Metrics },
   handler: (request: Req, ctx: CallContext) => Promise<Res>,
 ): handleUnaryCall<Req, Res> {
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
@@ -65,12 +87,16 @@ export function unary<Req, Res>(
     };
     run().then(
       (response) => {
-        log.info({ code: 'OK', ms: elapsedMs() }, 'call');
+        const ms = elapsedMs();
+        log.info({ code: 'OK', ms }, 'call');
+        record(deps.metrics, method, 'OK', 'OK', ms);
         callback(null, response);
       },
       (err: unknown) => {
         const classified = classifyError(err);
-        const fields = { code: Code[classified.error.code], reason: classified.reason, ms: elapsedMs() };
+        const ms = elapsedMs();
+        const fields = { code: Code[classified.error.code], reason: classified.reason, ms };
+        record(deps.metrics, method, fields.code ?? 'UNKNOWN', classified.reason, ms);
         if (classified.kind === 'expected') log.info(fields, 'call');
         else if (classified.kind === 'transient') log.warn({ ...fields, err }, 'call');
         else log.error({ ...fields, err }, 'call failed with an unexpected error');

@@ -7,6 +7,7 @@ import type {
 } from '../gen/booking/v1/booking_service';
 import { WatchEventType } from '../gen/booking/v1/booking_service';
 import { SlotStatus as PbSlotStatus } from '../gen/booking/v1/resources';
+import type { Metrics } from '../infra/metrics/metrics';
 import type { Logger } from '../logger';
 import type { EventSubscription } from '../services/ports';
 import type { WatchMessage, WatchService, WatchSink } from '../services/watch.service';
@@ -84,6 +85,7 @@ export class WatchStream implements WatchSink {
     private readonly settings: WatchSettings,
     private readonly registry: WatchRegistry,
     private readonly logger: Logger,
+    private readonly metrics: Metrics,
   ) {}
 
   get closed(): boolean {
@@ -134,6 +136,11 @@ export class WatchStream implements WatchSink {
       return;
     }
     this.position = Math.max(this.position, message.revision);
+    if (message.type === 'CHANGE') {
+      this.metrics.watchDeliveryLagSeconds.observe(
+        Math.max(0, Date.now() - message.slot.updatedAt.getTime()) / 1000,
+      );
+    }
     this.queue.push(toPb(message));
     this.flush();
   }
@@ -152,6 +159,7 @@ export class WatchStream implements WatchSink {
     if (this.ended) return;
     const { error: status, reason } = classifyError(error);
     this.logger.info({ code: Code[status.code], reason }, 'watch ended');
+    this.metrics.watchStreamsEnded.inc({ reason });
     this.close(reason);
     this.call.emit('error', status);
   }
@@ -241,12 +249,13 @@ export function watchHandler(
     guard: CallGuard;
     roles: readonly Role[];
     logger: Logger;
+    metrics: Metrics;
   },
 ): (call: WatchCall) => void {
   return (call) => {
     const method = 'WatchSlotAvailability';
     const log = deps.logger.child({ method, requestId: requestIdOf(call.metadata) });
-    new WatchStream(call, deps.settings, deps.registry, log).start(watch, () =>
+    new WatchStream(call, deps.settings, deps.registry, log, deps.metrics).start(watch, () =>
       deps.guard.admit(call.metadata, method, deps.roles),
     );
   };

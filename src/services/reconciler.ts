@@ -49,6 +49,8 @@ export class Reconciler {
       clock: Clock;
       logger: ServiceLogger;
       settings: ReconcilerSettings;
+      /** Told the counts of every pass (metrics). */
+      onPass?: (counts: RepairCounts) => void;
     },
   ) {}
 
@@ -110,6 +112,7 @@ export class Reconciler {
     counts.requestsPurged = await this.deps.requests.deleteOlderThan(
       new Date(now.getTime() - settings.requestRetentionMs),
     );
+    this.deps.onPass?.(counts);
     return counts;
   }
 

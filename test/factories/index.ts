@@ -1,4 +1,6 @@
+import { Types } from 'mongoose';
 import type { Service, Slot, SlotStatus } from '../../src/gen/booking/v1/resources';
+import type { ClaimDoc, SlotDoc } from '../../src/infra/mongo/models';
 import type { Rpc } from '../support/harness';
 
 let counter = 0;
@@ -98,4 +100,40 @@ export async function listAllSlots(
     pageToken = res.nextPageToken;
   } while (pageToken !== '');
   return all;
+}
+
+/**
+ * A raw claim document (collection `appointments`: a hold or an appointment)
+ * on `slot`, shaped as the service stores it, for crafting the state a crashed
+ * request leaves behind. Active claims (HELD, CONFIRMED) take the slot's
+ * `slotClaim`; others get `~<own id>`. `updatedAt` defaults to a second ago.
+ */
+export function claimDocument(
+  slot: Pick<SlotDoc, '_id' | 'serviceId' | 'startTime' | 'endTime'>,
+  overrides: Partial<ClaimDoc> = {},
+): ClaimDoc {
+  const id = overrides._id ?? new Types.ObjectId();
+  const status = overrides.status ?? 'CONFIRMED';
+  const at = new Date(Date.now() - 1_000);
+  const active = status === 'CONFIRMED' || status === 'HELD';
+  return {
+    _id: id,
+    userId: 'crafted-user',
+    serviceId: slot.serviceId,
+    slotId: slot._id,
+    status,
+    slotClaim: active ? slot._id.toHexString() : `~${id.toHexString()}`,
+    startTime: slot.startTime,
+    endTime: slot.endTime,
+    createdAt: at,
+    updatedAt: at,
+    expiresAt: null,
+    holdSecret: null,
+    cancelledAt: status === 'CANCELLED' ? at : null,
+    cancellationReason: '',
+    cancelRequestKey: null,
+    rescheduledAt: null,
+    previousSlotId: null,
+    ...overrides,
+  };
 }

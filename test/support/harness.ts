@@ -57,6 +57,7 @@ export async function startTestApp(
     SHUTDOWN_GRACE_MS: '2000',
     // Tests of other concerns call without tokens; test/integration/auth*.test.ts turn it on.
     AUTH_DISABLED: 'true',
+    METRICS_PORT: '0',
     ...env,
   });
   const app = await startApp(config, {

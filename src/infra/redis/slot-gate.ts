@@ -13,6 +13,7 @@ export class RedlockSlotGate implements SlotGate {
   constructor(
     clients: readonly Redis[],
     private readonly ttlMs: number,
+    private readonly observe: (outcome: GateResult['outcome'], seconds: number) => void = () => undefined,
     private readonly keyPrefix = 'booking:lock:slot:',
   ) {
     this.redlock = new Redlock(clients, {
@@ -25,6 +26,13 @@ export class RedlockSlotGate implements SlotGate {
   }
 
   async tryAcquire(slotId: string): Promise<GateResult> {
+    const started = process.hrtime.bigint();
+    const result = await this.attempt(slotId);
+    this.observe(result.outcome, Number(process.hrtime.bigint() - started) / 1e9);
+    return result;
+  }
+
+  private async attempt(slotId: string): Promise<GateResult> {
     try {
       const lock = await this.redlock.acquire([this.keyPrefix + slotId], this.ttlMs);
       return {

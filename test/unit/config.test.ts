@@ -1,0 +1,165 @@
+/**
+ * Configuration: defaults, required variables, refusal of bad values with a
+ * message naming the variable, empty strings read as unset.
+ */
+import { ConfigError, loadConfig } from '../../src/config';
+
+// Authentication is configured (and tested) on its own; these tests switch it off.
+const NO_AUTH = { AUTH_DISABLED: 'true' };
+const REQUIRED = {
+  ...NO_AUTH,
+  MONGODB_URI: 'mongodb://127.0.0.1:27017/booking',
+  REDIS_URL: 'redis://127.0.0.1:6379',
+};
+
+/** The ConfigError loading `env` throws. */
+function configError(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error('expected a ConfigError, the configuration was accepted');
+}
+
+/** The variables a ConfigError's message names, one per line. */
+const namedVariables = (err: ConfigError): string[] =>
+  err.message
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(':')[0]!)
+    .sort();
+
+describe('loadConfig', () => {
+  it('applies the defaults', () => {
+    expect(loadConfig(REQUIRED)).toMatchObject({
+      port: 50051,
+      bindHost: '0.0.0.0',
+      mongo: { uri: REQUIRED.MONGODB_URI, serverSelectionTimeoutMs: 5_000 },
+      redis: { url: REQUIRED.REDIS_URL, commandTimeoutMs: 500 },
+      logLevel: 'info',
+      lock: { enabled: true, ttlMs: 2_000, failureMode: 'proceed' },
+      maxSlotsPerGeneration: 40_000,
+      grpcMaxReceiveMessageBytes: 1024 * 1024,
+      shutdownGraceMs: 10_000,
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      ...NO_AUTH,
+      MONGODB_URI: 'mongodb+srv://cluster.example.net/booking',
+      REDIS_URL: 'rediss://cache.example.net:6380',
+      PORT: '0',
+      BIND_HOST: '127.0.0.1',
+      MONGODB_SERVER_SELECTION_TIMEOUT_MS: '1500',
+      REDIS_COMMAND_TIMEOUT_MS: '250',
+      LOG_LEVEL: 'debug',
+      BOOKING_LOCK_ENABLED: 'false',
+      BOOKING_LOCK_TTL_MS: '3000',
+      BOOKING_LOCK_FAILURE_MODE: 'reject',
+      MAX_SLOTS_PER_GENERATION: '1000',
+      GRPC_MAX_RECEIVE_MESSAGE_BYTES: '2048',
+      SHUTDOWN_GRACE_MS: '0',
+    });
+    expect(config).toMatchObject({
+      port: 0,
+      bindHost: '127.0.0.1',
+      mongo: { uri: 'mongodb+srv://cluster.example.net/booking', serverSelectionTimeoutMs: 1500 },
+      redis: { url: 'rediss://cache.example.net:6380', commandTimeoutMs: 250 },
+      logLevel: 'debug',
+      lock: { enabled: false, ttlMs: 3000, failureMode: 'reject' },
+      maxSlotsPerGeneration: 1000,
+      grpcMaxReceiveMessageBytes: 2048,
+      shutdownGraceMs: 0,
+    });
+  });
+
+  it('ignores variables it does not know', () => {
+    expect(() => loadConfig({ ...REQUIRED, HOME: '/root', PATH: '/usr/bin' })).not.toThrow();
+  });
+
+  it('names both missing variables', () => {
+    const err = configError({ ...NO_AUTH });
+    expect(namedVariables(err)).toEqual(['MONGODB_URI', 'REDIS_URL']);
+    expect(err.message).toContain('MONGODB_URI: is required');
+    expect(err.message).toContain('REDIS_URL: is required');
+  });
+
+  it.each(['MONGODB_URI', 'REDIS_URL'] as const)('names %s when only it is missing', (name) => {
+    const env: NodeJS.ProcessEnv = { ...REQUIRED };
+    delete env[name];
+    expect(namedVariables(configError(env))).toEqual([name]);
+  });
+
+  it('treats empty strings as unset: defaults apply, and required ones are missing', () => {
+    expect(loadConfig({ ...REQUIRED, PORT: '', LOG_LEVEL: '', BOOKING_LOCK_FAILURE_MODE: '' })).toMatchObject(
+      {
+        port: 50051,
+        logLevel: 'info',
+        lock: { failureMode: 'proceed' },
+      },
+    );
+    const err = configError({ ...NO_AUTH, MONGODB_URI: '', REDIS_URL: '' });
+    expect(namedVariables(err)).toEqual(['MONGODB_URI', 'REDIS_URL']);
+    expect(err.message).toContain('is required');
+  });
+
+  it.each([
+    ['PORT', 50051],
+    ['SHUTDOWN_GRACE_MS', 10_000],
+  ] as const)(
+    'does not read a blank (whitespace) %s as 0: it is refused or left at its default',
+    (name, byDefault) => {
+      // Number(' ') is 0: a stray space must not mean "a random port" or "no drain at all".
+      let config: ReturnType<typeof loadConfig> | undefined;
+      try {
+        config = loadConfig({ ...REQUIRED, [name]: '  ' });
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        expect(namedVariables(err as ConfigError)).toEqual([name]);
+        return;
+      }
+      expect(name === 'PORT' ? config.port : config.shutdownGraceMs).toBe(byDefault);
+    },
+  );
+
+  it.each(['abc', '70000', '65536', '-1', '1.5', '8080x'])('refuses PORT=%s', (port) => {
+    expect(namedVariables(configError({ ...REQUIRED, PORT: port }))).toEqual(['PORT']);
+  });
+
+  it.each(['maybe', 'PROCEED', 'fail-open'])('refuses BOOKING_LOCK_FAILURE_MODE=%s', (mode) => {
+    expect(namedVariables(configError({ ...REQUIRED, BOOKING_LOCK_FAILURE_MODE: mode }))).toEqual([
+      'BOOKING_LOCK_FAILURE_MODE',
+    ]);
+  });
+
+  it.each([
+    ['MONGODB_URI', 'postgres://db/booking'],
+    ['REDIS_URL', 'http://cache:6379'],
+    ['BOOKING_LOCK_ENABLED', 'on'],
+    ['LOG_LEVEL', 'verbose'],
+    ['BOOKING_LOCK_TTL_MS', '50'],
+    ['MAX_SLOTS_PER_GENERATION', '0'],
+  ])('refuses %s=%s', (name, value) => {
+    expect(namedVariables(configError({ ...REQUIRED, [name]: value }))).toEqual([name]);
+  });
+
+  it('names every bad variable at once', () => {
+    expect(
+      namedVariables(configError({ ...NO_AUTH, PORT: 'abc', BOOKING_LOCK_FAILURE_MODE: 'maybe' })),
+    ).toEqual(['BOOKING_LOCK_FAILURE_MODE', 'MONGODB_URI', 'PORT', 'REDIS_URL']);
+  });
+
+  it.each([
+    ['true', true],
+    ['1', true],
+    ['yes', true],
+    ['false', false],
+    ['0', false],
+    ['no', false],
+  ])('reads BOOKING_LOCK_ENABLED=%s as %s', (value, enabled) => {
+    expect(loadConfig({ ...REQUIRED, BOOKING_LOCK_ENABLED: value }).lock.enabled).toBe(enabled);
+  });
+});
