@@ -76,6 +76,8 @@ export interface ClaimRecord {
   /** The idempotency key of the cancellation, so a retry is recognised. */
   cancelRequestKey: string | null;
   rescheduledAt: Date | null;
+  /** The idempotency key of the last move, so a retry is recognised. */
+  rescheduleRequestKey: string | null;
   /** The slot it was moved from, until the move is complete. */
   previousSlotId: string | null;
 }

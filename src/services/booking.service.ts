@@ -100,6 +100,8 @@ export class BookingService {
     let claim = await claims.confirmHold({
       holdId: hold.holdId,
       userId: cmd.userId,
+      slotId: cmd.slotId,
+      serviceId: cmd.serviceId,
       secret: hold.secret,
       validAfter: new Date(now.getTime() + this.deps.holdConfirmMarginMs),
       now,
@@ -197,24 +199,26 @@ export class BookingService {
       key,
       content,
       async () => {
-        const view = await this.reschedule(cmd);
+        const view = await this.reschedule(cmd, key);
         return { resultId: view.appointment.id, value: view };
       },
       (id) => this.view(id),
     );
   }
 
-  private async reschedule(cmd: {
-    appointmentId: string;
-    userId: string;
-    newSlotId: string;
-  }): Promise<AppointmentView> {
+  private async reschedule(
+    cmd: { appointmentId: string; userId: string; newSlotId: string },
+    key: string | null,
+  ): Promise<AppointmentView> {
     const { claims, slotClaims } = this.deps;
     const appointment = await this.ownedAppointment(cmd.appointmentId, cmd.userId);
     if (appointment.status !== 'CONFIRMED') throw alreadyCancelled(cmd.appointmentId);
     if (appointment.previousSlotId) await this.finishMove(appointment);
     if (appointment.slotId === cmd.newSlotId) {
-      if (appointment.previousSlotId) return this.view(appointment.id); // a retry of a completed move
+      // A retry of this very move (it completed, or the reconciler completed it).
+      if (appointment.previousSlotId || (key !== null && appointment.rescheduleRequestKey === key)) {
+        return this.view(appointment.id);
+      }
       throw new DomainError('SAME_SLOT', 'the appointment is already on that slot', {
         appointmentId: appointment.id,
       });
@@ -235,6 +239,7 @@ export class BookingService {
             fromSlotId: appointment.slotId,
             to: { slotId: slot.id, startTime: slot.startTime, endTime: slot.endTime },
             now,
+            requestKey: key,
           });
           if (!moved) throw alreadyCancelled(appointment.id); // cancelled or moved meanwhile
           return moved;
@@ -316,6 +321,7 @@ export function newClaim(opts: {
     cancellationReason: '',
     cancelRequestKey: null,
     rescheduledAt: null,
+    rescheduleRequestKey: null,
     previousSlotId: null,
   };
 }

@@ -103,10 +103,15 @@ export interface ClaimRepository {
   findByIds(ids: readonly string[]): Promise<ClaimRecord[]>;
   /** The active claim (HELD or CONFIRMED) on a slot, if any. */
   findActiveBySlot(slotId: string): Promise<ClaimRecord | null>;
-  /** HELD -> CONFIRMED when the secret matches and the hold lasts beyond `validAfter`. */
+  /**
+   * HELD -> CONFIRMED when it is this user's hold on this slot (and service,
+   * if given), the secret matches and the hold lasts beyond `validAfter`.
+   */
   confirmHold(opts: {
     holdId: string;
     userId: string;
+    slotId: string;
+    serviceId: string | null;
     secret: string;
     validAfter: Date;
     now: Date;
@@ -137,6 +142,8 @@ export interface ClaimRepository {
     fromSlotId: string;
     to: { slotId: string; startTime: Date; endTime: Date };
     now: Date;
+    /** The idempotency key of the move, so a retry is recognised after it completed. */
+    requestKey: string | null;
   }): Promise<ClaimRecord | null>;
   /** Clears `previousSlotId` once the old slot has been given back. */
   completeMove(opts: { appointmentId: string; now: Date }): Promise<void>;

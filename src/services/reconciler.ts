@@ -121,12 +121,14 @@ export class Reconciler {
     const { claims, slots, settings, slotClaims } = this.deps;
     let expired = 0;
     for (const hold of await claims.findExpiredHolds(now, settings.batchSize)) {
-      if (await claims.expireHold({ holdId: hold.id, now })) expired += 1;
-      await slotClaims.giveBack(hold.slotId, hold.id);
+      await slotClaims.ifFree(hold.slotId, async () => {
+        if (await claims.expireHold({ holdId: hold.id, now })) expired += 1;
+        await slotClaims.giveBack(hold.slotId, hold.id);
+      });
     }
     // Slots still showing an expired hold (its record expired by a booking that then failed, say).
     for (const slot of await slots.findWithExpiredHolds(now, settings.batchSize)) {
-      await slotClaims.giveBack(slot.id, slot.holdId!);
+      await slotClaims.ifFree(slot.id, () => slotClaims.giveBack(slot.id, slot.holdId!));
     }
     return expired;
   }
@@ -168,17 +170,23 @@ export class Reconciler {
         }
       }
       if (claim.previousSlotId) {
-        await this.deps.slotClaims.reassign(claim.previousSlotId, claim.id, { kind: 'none' });
-        await claims.completeMove({ appointmentId: claim.id, now });
-        moves += 1;
+        const previous = claim.previousSlotId;
+        await this.deps.slotClaims.ifFree(previous, async () => {
+          await this.deps.slotClaims.reassign(previous, claim.id, { kind: 'none' });
+          await claims.completeMove({ appointmentId: claim.id, now });
+          moves += 1;
+        });
       }
     }
     return { slots: repaired, moves };
   }
 
+  /** A conditional repair on the slot's revision, behind its gate (skipped while the slot is in use). */
   private async repair(slot: SlotRecord, to: SlotOwner, now: Date, why: string): Promise<boolean> {
-    const change = await this.deps.slots.repair({ slotId: slot.id, revision: slot.revision, to, now });
-    if (!change) return false; // it changed meanwhile: the next pass looks again
+    const change = await this.deps.slotClaims.ifFree(slot.id, () =>
+      this.deps.slots.repair({ slotId: slot.id, revision: slot.revision, to, now }),
+    );
+    if (!change) return false; // in use, or changed meanwhile: the next pass looks again
     this.deps.slotClaims.published(change);
     this.deps.logger.warn(
       {

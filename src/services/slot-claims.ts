@@ -87,6 +87,22 @@ export class SlotClaims {
   }
 
   /**
+   * Runs `work` behind the slot's gate if nobody holds it; undefined (work not
+   * run) when busy. For background repairs: skip a slot in use, and never
+   * repair the same slot twice at once from two instances. Without Redis the
+   * work runs anyway: every repair is conditional.
+   */
+  async ifFree<T>(slotId: string, work: () => Promise<T>): Promise<T | undefined> {
+    const gate = await this.deps.gate.tryAcquire(slotId);
+    if (gate.outcome === 'busy') return undefined;
+    try {
+      return await work();
+    } finally {
+      if (gate.outcome === 'acquired') await gate.release();
+    }
+  }
+
+  /**
    * Points the slot at `owner`, then runs `record`, the write of the claim
    * (insert or move) that the unique slot-claim index decides. If `record`
    * fails, the slot is given back.
@@ -156,19 +172,19 @@ export class SlotClaims {
   }
 
   /**
-   * Undoes a slot projection that did not become a claim: the slot goes back
-   * to AVAILABLE unless another claim holds it, in which case it points at
-   * that claim (on a database whose conditional update is not atomic, the
-   * loser's write may be the one the slot shows). Only a slot still pointing
+   * Settles a slot projection that points at `ownerId` on the slot's actual
+   * active claim: used to undo a projection that did not become a claim (the
+   * slot goes back to AVAILABLE, or points at the claim that won: on a
+   * database whose conditional update is not atomic, the loser's write may be
+   * the one the slot shows), and by the reconciler. Only a slot still pointing
    * at `ownerId` is touched. A failure here is logged and left for the
    * reconciler, never hidden.
    */
   async giveBack(slotId: string, ownerId: string): Promise<void> {
     try {
       const now = this.deps.clock();
-      const winner = await this.deps.claims.findActiveBySlot(slotId);
-      const to: SlotOwner =
-        winner && winner.id !== ownerId && isActiveClaim(winner, now) ? ownerOf(winner) : { kind: 'none' };
+      const active = await this.deps.claims.findActiveBySlot(slotId);
+      const to: SlotOwner = active && isActiveClaim(active, now) ? ownerOf(active) : { kind: 'none' };
       const change = await this.deps.slots.reassign({ slotId, from: ownerId, to, now });
       if (change) this.deps.events.changed(change);
     } catch (err) {

@@ -133,6 +133,7 @@ export function claimDocument(
     cancellationReason: '',
     cancelRequestKey: null,
     rescheduledAt: null,
+    rescheduleRequestKey: null,
     previousSlotId: null,
     ...overrides,
   };

@@ -33,6 +33,7 @@ export class MongoClaimRepository implements ClaimRepository {
       cancellationReason: '',
       cancelRequestKey: null,
       rescheduledAt: null,
+      rescheduleRequestKey: null,
       previousSlotId: null,
     };
     try {
@@ -69,20 +70,22 @@ export class MongoClaimRepository implements ClaimRepository {
   confirmHold(opts: {
     holdId: string;
     userId: string;
+    slotId: string;
+    serviceId: string | null;
     secret: string;
     validAfter: Date;
     now: Date;
   }): Promise<ClaimRecord | null> {
-    return this.update(
-      {
-        _id: oid(opts.holdId),
-        status: 'HELD',
-        userId: opts.userId,
-        holdSecret: opts.secret,
-        expiresAt: { $gt: opts.validAfter },
-      },
-      { status: 'CONFIRMED', createdAt: opts.now, updatedAt: opts.now },
-    );
+    const filter: Record<string, unknown> = {
+      _id: oid(opts.holdId),
+      status: 'HELD',
+      userId: opts.userId,
+      slotId: oid(opts.slotId),
+      holdSecret: opts.secret,
+      expiresAt: { $gt: opts.validAfter },
+    };
+    if (opts.serviceId) filter.serviceId = oid(opts.serviceId);
+    return this.update(filter, { status: 'CONFIRMED', createdAt: opts.now, updatedAt: opts.now });
   }
 
   releaseHold(opts: {
@@ -137,6 +140,7 @@ export class MongoClaimRepository implements ClaimRepository {
     fromSlotId: string;
     to: { slotId: string; startTime: Date; endTime: Date };
     now: Date;
+    requestKey: string | null;
   }): Promise<ClaimRecord | null> {
     try {
       return await this.update(
@@ -148,6 +152,7 @@ export class MongoClaimRepository implements ClaimRepository {
           endTime: opts.to.endTime,
           previousSlotId: oid(opts.fromSlotId),
           rescheduledAt: opts.now,
+          rescheduleRequestKey: opts.requestKey,
           updatedAt: opts.now,
         },
       );
@@ -224,6 +229,7 @@ export function toClaimRecord(doc: ClaimDoc): ClaimRecord {
     cancellationReason: doc.cancellationReason ?? '',
     cancelRequestKey: doc.cancelRequestKey ?? null,
     rescheduledAt: doc.rescheduledAt ?? null,
+    rescheduleRequestKey: doc.rescheduleRequestKey ?? null,
     previousSlotId: doc.previousSlotId ? hex(doc.previousSlotId) : null,
   };
 }

@@ -57,6 +57,7 @@ export interface ClaimDoc {
   cancellationReason: string;
   cancelRequestKey: string | null;
   rescheduledAt: Date | null;
+  rescheduleRequestKey: string | null;
   previousSlotId: Types.ObjectId | null;
 }
 
@@ -134,6 +135,7 @@ const claimSchema = new Schema<ClaimDoc>(
     cancellationReason: { type: String, default: '' },
     cancelRequestKey: { type: String, default: null },
     rescheduledAt: { type: Date, default: null },
+    rescheduleRequestKey: { type: String, default: null },
     previousSlotId: { type: Schema.Types.ObjectId, default: null },
   },
   { ...options, collection: 'appointments' },

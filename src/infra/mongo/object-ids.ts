@@ -5,5 +5,16 @@ export const oid = (hex: string): Types.ObjectId => new Types.ObjectId(hex);
 export const newId = (): string => new Types.ObjectId().toHexString();
 export const hex = (id: Types.ObjectId): string => id.toHexString();
 
-export const isDuplicateKeyError = (err: unknown): boolean =>
-  typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
+/**
+ * A unique-index violation. MongoDB reports E11000 (code 11000) for inserts
+ * and updates; FerretDB 1.x does so for inserts but reports an update's as
+ * code 1 with SQLite's "UNIQUE constraint failed".
+ */
+export function isDuplicateKeyError(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const { code, message } = err as { code?: unknown; message?: unknown };
+  return (
+    code === 11000 ||
+    (code === 1 && typeof message === 'string' && message.includes('UNIQUE constraint failed'))
+  );
+}

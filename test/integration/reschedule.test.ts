@@ -1,0 +1,316 @@
+/**
+ * RescheduleAppointment: an appointment moves to another slot of its service,
+ * holding exactly one slot at every moment; on failure it stays where it was.
+ * Racing moves and fresh bookings for one free slot: exactly one gets it.
+ */
+import { status } from '@grpc/grpc-js';
+import { Types } from 'mongoose';
+import { AppointmentStatus, SlotStatus, type Appointment } from '../../src/gen/booking/v1/resources';
+import type { ClaimDoc, SlotDoc } from '../../src/infra/mongo/models';
+import { serviceWithSlots } from '../factories';
+import {
+  decodeError,
+  failure,
+  invariantViolations,
+  rpc,
+  startTestApp,
+  type Rpc,
+  type TestApp,
+} from '../support/harness';
+
+let userCounter = 0;
+const newUser = (label: string): string => `${label}-${++userCounter}`;
+const oid = (hex: string): Types.ObjectId => new Types.ObjectId(hex);
+
+function storeOf(t: TestApp) {
+  const slots = t.db.collection<SlotDoc>('slots');
+  const claims = t.db.collection<ClaimDoc>('appointments');
+  return {
+    slot: async (id: string): Promise<SlotDoc> => (await slots.findOne({ _id: oid(id) }))!,
+    claim: async (id: string): Promise<ClaimDoc> => (await claims.findOne({ _id: oid(id) }))!,
+    claimsOfSlot: (slotId: string) => claims.find({ slotId: oid(slotId) }).toArray(),
+  };
+}
+
+describe('RescheduleAppointment', () => {
+  let t: TestApp;
+  let api: Rpc;
+  let store: ReturnType<typeof storeOf>;
+
+  beforeAll(async () => {
+    t = await startTestApp({ RECONCILER_ENABLED: 'false' });
+    api = rpc(t.client);
+    store = storeOf(t);
+  });
+  afterAll(() => t.stop());
+
+  async function book(slotId: string, userId: string): Promise<Appointment> {
+    return (await api.bookSlot({ slotId, userId })).appointment!;
+  }
+
+  /** The appointment is still CONFIRMED on `slotId`, which is BOOKED by it. */
+  async function expectStillOn(appointmentId: string, slotId: string): Promise<void> {
+    expect(await store.claim(appointmentId)).toMatchObject({
+      status: 'CONFIRMED',
+      slotId: oid(slotId),
+      slotClaim: slotId,
+      previousSlotId: null,
+      rescheduledAt: null,
+    });
+    expect(await store.slot(slotId)).toMatchObject({ status: 'BOOKED', appointmentId: oid(appointmentId) });
+  }
+
+  it('moves to another slot of the same service; the old slot is AVAILABLE again', async () => {
+    const { service, slotIds } = await serviceWithSlots(api);
+    const user = newUser('mover');
+    const a = await book(slotIds[0]!, user);
+    const oldBefore = await store.slot(slotIds[0]!);
+    const target = await store.slot(slotIds[3]!);
+    const before = Date.now();
+
+    const moved = (
+      await api.rescheduleAppointment({ appointmentId: a.id, userId: user, newSlotId: slotIds[3]! })
+    ).appointment!;
+
+    expect(moved).toMatchObject({
+      id: a.id,
+      userId: user,
+      serviceId: service.id,
+      slotId: slotIds[3],
+      status: AppointmentStatus.APPOINTMENT_STATUS_CONFIRMED,
+      startTime: target.startTime,
+      endTime: target.endTime,
+      createTime: a.createTime,
+      slot: { id: slotIds[3], status: SlotStatus.SLOT_STATUS_BOOKED, appointmentId: a.id },
+    });
+    expect(moved.rescheduleTime!.getTime()).toBeGreaterThanOrEqual(before - 1);
+    expect(moved.rescheduleTime!.getTime()).toBeLessThanOrEqual(Date.now() + 1);
+
+    const oldAfter = await store.slot(slotIds[0]!);
+    expect(oldAfter).toMatchObject({ status: 'AVAILABLE', appointmentId: null });
+    expect(oldAfter.revision).toBeGreaterThan(oldBefore.revision);
+    expect(await store.slot(slotIds[3]!)).toMatchObject({ status: 'BOOKED', appointmentId: oid(a.id) });
+    expect(await store.claim(a.id)).toMatchObject({
+      slotId: oid(slotIds[3]!),
+      slotClaim: slotIds[3],
+      previousSlotId: null,
+      startTime: target.startTime,
+    });
+    const got = (await api.getAppointment({ appointmentId: a.id })).appointment!;
+    expect(got).toMatchObject({ slotId: slotIds[3], rescheduleTime: moved.rescheduleTime });
+
+    // The old slot can be booked again; the moved appointment can move on and be cancelled.
+    await book(slotIds[0]!, newUser('next'));
+    await api.rescheduleAppointment({ appointmentId: a.id, userId: user, newSlotId: slotIds[4]! });
+    expect(await store.slot(slotIds[3]!)).toMatchObject({ status: 'AVAILABLE' });
+    await api.cancelAppointment({ appointmentId: a.id, userId: user });
+    expect(await store.slot(slotIds[4]!)).toMatchObject({ status: 'AVAILABLE', appointmentId: null });
+    expect(await invariantViolations(t.db, service.id)).toEqual([]);
+  });
+
+  it.each([
+    ['BOOKED', 'booked'],
+    ['held', 'held'],
+    ['blocked by the provider', 'blocked'],
+  ])(
+    'to a %s slot is FAILED_PRECONDITION SLOT_UNAVAILABLE, and the appointment stays on its old slot',
+    async (_what, kind) => {
+      const { slotIds } = await serviceWithSlots(api);
+      const user = newUser('mover');
+      const a = await book(slotIds[0]!, user);
+      if (kind === 'booked') await book(slotIds[1]!, newUser('other'));
+      if (kind === 'held')
+        await api.holdSlot({ slotId: slotIds[1]!, userId: newUser('other'), ttlSeconds: 120 });
+      if (kind === 'blocked')
+        await api.setSlotStatus({ slotId: slotIds[1]!, status: SlotStatus.SLOT_STATUS_LOCKED });
+      const targetBefore = await store.slot(slotIds[1]!);
+
+      const e = await failure(
+        api.rescheduleAppointment({ appointmentId: a.id, userId: user, newSlotId: slotIds[1]! }),
+      );
+
+      expect(e.code).toBe(status.FAILED_PRECONDITION);
+      expect(e.reason).toBe('SLOT_UNAVAILABLE');
+      await expectStillOn(a.id, slotIds[0]!);
+      expect(await store.slot(slotIds[1]!)).toEqual(targetBefore);
+    },
+  );
+
+  it('to a slot whose hold has expired (not yet cleaned up) succeeds', async () => {
+    const { service, slotIds } = await serviceWithSlots(api);
+    const user = newUser('mover');
+    const a = await book(slotIds[0]!, user);
+    const hold = await api.holdSlot({ slotId: slotIds[1]!, userId: newUser('holder'), ttlSeconds: 1 });
+    while (Date.now() < hold.expireTime!.getTime() + 50) await new Promise((r) => setTimeout(r, 50));
+
+    const res = await api.rescheduleAppointment({
+      appointmentId: a.id,
+      userId: user,
+      newSlotId: slotIds[1]!,
+    });
+
+    expect(res.appointment).toMatchObject({ id: a.id, slotId: slotIds[1] });
+    expect(await store.slot(slotIds[1]!)).toMatchObject({ status: 'BOOKED', appointmentId: oid(a.id) });
+    expect(await store.slot(slotIds[0]!)).toMatchObject({ status: 'AVAILABLE' });
+    expect(await store.claim(hold.holdToken.split('.')[0]!)).toMatchObject({ status: 'EXPIRED' });
+    expect(await invariantViolations(t.db, service.id)).toEqual([]);
+  });
+
+  it('to a slot of another service is FAILED_PRECONDITION DIFFERENT_SERVICE', async () => {
+    const { slotIds } = await serviceWithSlots(api);
+    const other = await serviceWithSlots(api);
+    const user = newUser('mover');
+    const a = await book(slotIds[0]!, user);
+    const targetBefore = await store.slot(other.slotIds[0]!);
+
+    const e = await failure(
+      api.rescheduleAppointment({ appointmentId: a.id, userId: user, newSlotId: other.slotIds[0]! }),
+    );
+
+    expect(e.code).toBe(status.FAILED_PRECONDITION);
+    expect(e.reason).toBe('DIFFERENT_SERVICE');
+    await expectStillOn(a.id, slotIds[0]!);
+    expect(await store.slot(other.slotIds[0]!)).toEqual(targetBefore);
+  });
+
+  it('to its own slot is FAILED_PRECONDITION SAME_SLOT', async () => {
+    const { slotIds } = await serviceWithSlots(api);
+    const user = newUser('mover');
+    const a = await book(slotIds[0]!, user);
+    const slotBefore = await store.slot(slotIds[0]!);
+
+    const e = await failure(
+      api.rescheduleAppointment({ appointmentId: a.id, userId: user, newSlotId: slotIds[0]! }),
+    );
+
+    expect(e.code).toBe(status.FAILED_PRECONDITION);
+    expect(e.reason).toBe('SAME_SLOT');
+    await expectStillOn(a.id, slotIds[0]!);
+    expect(await store.slot(slotIds[0]!)).toEqual(slotBefore);
+  });
+
+  it('by another user is PERMISSION_DENIED, and nothing moves', async () => {
+    const { slotIds } = await serviceWithSlots(api);
+    const a = await book(slotIds[0]!, newUser('owner'));
+
+    const e = await failure(
+      api.rescheduleAppointment({ appointmentId: a.id, userId: newUser('intruder'), newSlotId: slotIds[1]! }),
+    );
+
+    expect(e.code).toBe(status.PERMISSION_DENIED);
+    expect(e.reason).toBe('NOT_APPOINTMENT_OWNER');
+    await expectStillOn(a.id, slotIds[0]!);
+    expect(await store.slot(slotIds[1]!)).toMatchObject({ status: 'AVAILABLE', revision: 1 });
+  });
+
+  it('of a cancelled appointment is FAILED_PRECONDITION APPOINTMENT_ALREADY_CANCELLED', async () => {
+    const { slotIds } = await serviceWithSlots(api);
+    const user = newUser('mover');
+    const a = await book(slotIds[0]!, user);
+    await api.cancelAppointment({ appointmentId: a.id, userId: user });
+
+    const e = await failure(
+      api.rescheduleAppointment({ appointmentId: a.id, userId: user, newSlotId: slotIds[1]! }),
+    );
+
+    expect(e.code).toBe(status.FAILED_PRECONDITION);
+    expect(e.reason).toBe('APPOINTMENT_ALREADY_CANCELLED');
+    expect(await store.claim(a.id)).toMatchObject({ status: 'CANCELLED', slotId: oid(slotIds[0]!) });
+    expect(await store.slot(slotIds[1]!)).toMatchObject({ status: 'AVAILABLE', revision: 1 });
+  });
+
+  it('to an unknown slot is NOT_FOUND, and of an unknown appointment NOT_FOUND', async () => {
+    const { slotIds } = await serviceWithSlots(api);
+    const user = newUser('mover');
+    const a = await book(slotIds[0]!, user);
+
+    const noSlot = await failure(
+      api.rescheduleAppointment({
+        appointmentId: a.id,
+        userId: user,
+        newSlotId: new Types.ObjectId().toHexString(),
+      }),
+    );
+    const noAppointment = await failure(
+      api.rescheduleAppointment({
+        appointmentId: new Types.ObjectId().toHexString(),
+        userId: user,
+        newSlotId: slotIds[1]!,
+      }),
+    );
+
+    expect(noSlot.code).toBe(status.NOT_FOUND);
+    expect(noSlot.reason).toBe('SLOT_NOT_FOUND');
+    expect(noAppointment.code).toBe(status.NOT_FOUND);
+    expect(noAppointment.reason).toBe('APPOINTMENT_NOT_FOUND');
+    await expectStillOn(a.id, slotIds[0]!);
+  });
+});
+
+type Mover = { kind: 'move'; appointment: Appointment; from: string };
+type Attempt = Mover | { kind: 'book'; userId: string };
+
+describe.each([
+  ['on', 'true'],
+  ['off', 'false'],
+])('moves and fresh bookings racing for one free slot, lock gate %s', (gate, enabled) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ BOOKING_LOCK_ENABLED: enabled, RECONCILER_ENABLED: 'false' });
+  });
+  afterAll(() => t.stop());
+
+  // 20 attempts: moves of distinct appointments spread among fresh bookings.
+  it.each([2, 10, 20])('exactly one of 20 attempts gets it (%i of them moves)', async (moves) => {
+    const api = rpc(t.client);
+    const store = storeOf(t);
+    // 15-minute slots: 32 in the day, enough for 20 movers and the target.
+    const { service, slotIds } = await serviceWithSlots(api, { slotDurationMinutes: 15 });
+    const target = slotIds[slotIds.length - 1]!;
+    const movers: Mover[] = [];
+    for (const from of slotIds.slice(0, moves)) {
+      const { appointment } = await api.bookSlot({ slotId: from, userId: newUser('mover') });
+      movers.push({ kind: 'move', appointment: appointment!, from });
+    }
+    const every = 20 / moves;
+    const attempts: Attempt[] = Array.from({ length: 20 }, (_, i) =>
+      i % every === 0 ? movers[i / every]! : { kind: 'book', userId: newUser('fresh') },
+    );
+
+    const results = await Promise.allSettled(
+      attempts.map((at) =>
+        at.kind === 'move'
+          ? api.rescheduleAppointment({
+              appointmentId: at.appointment.id,
+              userId: at.appointment.userId,
+              newSlotId: target,
+            })
+          : api.bookSlot({ slotId: target, userId: at.userId }),
+      ),
+    );
+
+    const winners = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.appointment!] : []));
+    const losers = results.flatMap((r) => (r.status === 'rejected' ? [decodeError(r.reason)] : []));
+    expect(winners).toHaveLength(1);
+    const winner = winners[0]!;
+    const confirmedOnTarget = (await store.claimsOfSlot(target)).filter((c) => c.status === 'CONFIRMED');
+    expect(confirmedOnTarget.map((c) => c._id.toHexString())).toEqual([winner.id]);
+    expect(await store.slot(target)).toMatchObject({ status: 'BOOKED', appointmentId: oid(winner.id) });
+    // A mover that lost is still on its old slot; the one that won left its old slot free.
+    for (const { appointment, from } of movers) {
+      if (winner.id === appointment.id) {
+        expect(await store.slot(from)).toMatchObject({ status: 'AVAILABLE', appointmentId: null });
+      } else {
+        expect(await store.claim(appointment.id)).toMatchObject({ slotId: oid(from), previousSlotId: null });
+        expect(await store.slot(from)).toMatchObject({
+          status: 'BOOKED',
+          appointmentId: oid(appointment.id),
+        });
+      }
+    }
+    expect(await invariantViolations(t.db, service.id)).toEqual([]);
+    // Losers are told why, never INTERNAL.
+    const allowed = gate === 'on' ? ['SLOT_BUSY', 'SLOT_UNAVAILABLE'] : ['SLOT_UNAVAILABLE'];
+    expect(losers.map((l) => l.reason).filter((r) => !allowed.includes(r!))).toEqual([]);
+  });
+});
