@@ -47,6 +47,7 @@ const schema = z.object({
   RECONCILER_LOOKBACK_MS: int(1_000, 30 * 86_400_000).default(86_400_000),
   REQUEST_ID_RETENTION_MS: int(60_000, 30 * 86_400_000).default(86_400_000),
   WATCH_BUFFER_LIMIT: int(10, 1_000_000).default(1_000),
+  WATCH_SLOW_AFTER_MS: int(0, 600_000).default(2_000),
   WATCH_HEARTBEAT_MS: int(100, 600_000).default(15_000),
   EVENTS_MAX_LENGTH: int(100, 10_000_000).default(10_000),
   EVENTS_REPUBLISH_WINDOW_MS: int(1_000, 86_400_000).default(300_000),
@@ -108,7 +109,7 @@ export interface AppConfig {
   grpcMaxReceiveMessageBytes: number;
   shutdownGraceMs: number;
   holds: { defaultTtlSeconds: number; maxTtlSeconds: number; confirmMarginMs: number };
-  watch: { bufferLimit: number; heartbeatMs: number; maxStreamsPerPrincipal: number };
+  watch: { bufferLimit: number; slowAfterMs: number; heartbeatMs: number; maxStreamsPerPrincipal: number };
   /** null: authentication switched off (AUTH_DISABLED=true). */
   auth: {
     secret: string | null;
@@ -172,6 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     watch: {
       bufferLimit: c.WATCH_BUFFER_LIMIT,
+      slowAfterMs: c.WATCH_SLOW_AFTER_MS,
       heartbeatMs: c.WATCH_HEARTBEAT_MS,
       maxStreamsPerPrincipal: c.WATCH_MAX_STREAMS_PER_PRINCIPAL,
     },

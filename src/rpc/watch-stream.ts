@@ -21,8 +21,16 @@ import { requestIdOf } from './unary';
 type WatchCall = ServerWritableStream<WatchSlotAvailabilityRequest, WatchSlotAvailabilityResponse>;
 
 export interface WatchSettings {
-  /** Messages queued for one subscriber before it is cut off as too slow. */
+  /**
+   * Messages queued for one subscriber: over this for `slowAfterMs` without
+   * the client draining them, or over four times this at any moment, and it
+   * is cut off as too slow. (A burst from the shared reader arrives faster
+   * than one event-loop turn can flush, so a moment over the limit is not
+   * slowness by itself.)
+   */
   bufferLimit: number;
+  /** How long a subscriber may stay over `bufferLimit`. */
+  slowAfterMs: number;
   /** A heartbeat after this long without a message. */
   heartbeatMs: number;
   /** Open streams one principal may have on this instance. */
@@ -76,6 +84,7 @@ export class WatchStream implements WatchSink {
   private position = 0;
   private lastSent = Date.now();
   private heartbeat: NodeJS.Timeout | undefined;
+  private slowTimer: NodeJS.Timeout | undefined;
   private subscription: EventSubscription | undefined;
   private roomWaiters: (() => void)[] = [];
   private principal = '';
@@ -126,14 +135,12 @@ export class WatchStream implements WatchSink {
 
   push(message: WatchMessage): void {
     if (this.ended) return;
-    if (message.type !== 'SNAPSHOT' && this.queue.length >= this.settings.bufferLimit) {
-      this.end(
-        new DomainError(
-          'SUBSCRIBER_TOO_SLOW',
-          'the client is not reading fast enough; resume from its last revision',
-        ),
-      );
-      return;
+    if (this.queue.length >= this.settings.bufferLimit * 4) return this.tooSlow();
+    if (this.queue.length >= this.settings.bufferLimit) {
+      this.slowTimer ??= setTimeout(() => {
+        this.slowTimer = undefined;
+        if (this.queue.length >= this.settings.bufferLimit) this.tooSlow();
+      }, this.settings.slowAfterMs);
     }
     this.position = Math.max(this.position, message.revision);
     if (message.type === 'CHANGE') {
@@ -164,6 +171,15 @@ export class WatchStream implements WatchSink {
     this.call.emit('error', status);
   }
 
+  private tooSlow(): void {
+    this.end(
+      new DomainError(
+        'SUBSCRIBER_TOO_SLOW',
+        'the client is not reading fast enough; resume from its last revision',
+      ),
+    );
+  }
+
   private fail(err: unknown): void {
     if (this.ended) return;
     const classified = classifyError(err);
@@ -178,6 +194,7 @@ export class WatchStream implements WatchSink {
     if (this.ended) return;
     this.ended = true;
     clearInterval(this.heartbeat);
+    clearTimeout(this.slowTimer);
     this.subscription?.close();
     this.queue.length = 0;
     this.registry.delete(this, this.principal);

@@ -227,6 +227,8 @@ export interface SlotEventLog {
       /** The log moved on to `revision` (events may have been filtered out). */
       onProgress(revision: number): void;
       onError(reason: 'too-old' | Error): void;
+      /** Resolves when the subscriber can take more history. */
+      room(): Promise<void>;
     },
   ): Promise<EventSubscription>;
 }

@@ -55,43 +55,52 @@ export class WatchService {
       (q.from === null || slot.startTime >= q.from) && (q.to === null || slot.startTime < q.to);
     const delivered = new Map<string, number>(); // slot id -> revision of the slot last sent
 
+    const unavailable = (err: unknown): never => {
+      if (err instanceof DomainError) throw err;
+      throw new DomainError('EVENTS_UNAVAILABLE', 'the event log is unavailable; retry', {
+        serviceId: q.serviceId,
+      });
+    };
     let after = q.sinceRevision;
     if (q.snapshot) {
-      after = await log.latestRevision(q.serviceId);
+      after = await log.latestRevision(q.serviceId).catch(unavailable);
       await this.snapshot(q, after, delivered, sink);
       sink.push({ type: 'SYNCED', revision: after });
     } else if (after === 0) {
-      after = await log.latestRevision(q.serviceId);
+      after = await log.latestRevision(q.serviceId).catch(unavailable);
     }
     if (sink.closed) return { close: () => undefined };
 
-    return log.subscribe(q.serviceId, after, {
-      onEvent: (event) => {
-        if (!inRange(event.slot)) return sink.progress(event.revision);
-        const last = delivered.get(event.slot.id);
-        if (last !== undefined && event.slot.revision <= last) return sink.progress(event.revision);
-        delivered.set(event.slot.id, event.slot.revision);
-        sink.push({
-          type: 'CHANGE',
-          slot: event.slot,
-          previousStatus: event.previousStatus,
-          revision: event.revision,
-        });
-      },
-      onProgress: (revision) => sink.progress(revision),
-      onError: (reason) =>
-        sink.end(
-          reason === 'too-old'
-            ? new DomainError(
-                'REVISION_TOO_OLD',
-                `changes after revision ${after} are no longer available; watch again with a snapshot`,
-                { serviceId: q.serviceId },
-              )
-            : new DomainError('EVENTS_UNAVAILABLE', 'the event log is unavailable; resume later', {
-                serviceId: q.serviceId,
-              }),
-        ),
-    });
+    return log
+      .subscribe(q.serviceId, after, {
+        room: () => sink.room(),
+        onEvent: (event) => {
+          if (!inRange(event.slot)) return sink.progress(event.revision);
+          const last = delivered.get(event.slot.id);
+          if (last !== undefined && event.slot.revision <= last) return sink.progress(event.revision);
+          delivered.set(event.slot.id, event.slot.revision);
+          sink.push({
+            type: 'CHANGE',
+            slot: event.slot,
+            previousStatus: event.previousStatus,
+            revision: event.revision,
+          });
+        },
+        onProgress: (revision) => sink.progress(revision),
+        onError: (reason) =>
+          sink.end(
+            reason === 'too-old'
+              ? new DomainError(
+                  'REVISION_TOO_OLD',
+                  `changes after revision ${after} are no longer available; watch again with a snapshot`,
+                  { serviceId: q.serviceId },
+                )
+              : new DomainError('EVENTS_UNAVAILABLE', 'the event log is unavailable; resume later', {
+                  serviceId: q.serviceId,
+                }),
+          ),
+      })
+      .catch(unavailable);
   }
 
   private async snapshot(

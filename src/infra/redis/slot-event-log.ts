@@ -50,6 +50,21 @@ redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '0-' .. revText,
 return revText
 `;
 
+/**
+ * The latest revision of a service; a service with none yet starts at Redis
+ * time in µs, so 0 ("from now" in a request) is never a revision to resume from.
+ */
+const LATEST = `
+local v = redis.call('GET', KEYS[1])
+if not v then
+  local t = redis.call('TIME')
+  v = string.format('%d', tonumber(t[1]) * 1000000 + tonumber(t[2]))
+  redis.call('SET', KEYS[1], v, 'NX')
+  v = redis.call('GET', KEYS[1])
+end
+return v
+`;
+
 interface Keys {
   counter: string;
   stream: string;
@@ -73,6 +88,7 @@ export class RedisSlotEventLog implements SlotEvents, SlotEventLog {
     private readonly prefix = 'booking:events:',
   ) {
     redis.defineCommand('bookingPublishSlotEvent', { numberOfKeys: 3, lua: PUBLISH });
+    redis.defineCommand('bookingLatestRevision', { numberOfKeys: 1, lua: LATEST });
   }
 
   keys(serviceId: string): Keys {
@@ -125,7 +141,8 @@ export class RedisSlotEventLog implements SlotEvents, SlotEventLog {
   }
 
   async latestRevision(serviceId: string): Promise<number> {
-    return Number((await this.redis.get(this.keys(serviceId).counter)) ?? 0);
+    const redis = this.redis as Redis & { bookingLatestRevision(key: string): Promise<string> };
+    return Number(await redis.bookingLatestRevision(this.keys(serviceId).counter));
   }
 
   async subscribe(
@@ -135,16 +152,26 @@ export class RedisSlotEventLog implements SlotEvents, SlotEventLog {
       onEvent(event: SlotEvent): void;
       onProgress(revision: number): void;
       onError(reason: 'too-old' | Error): void;
+      room(): Promise<void>;
     },
   ): Promise<EventSubscription> {
+    const latest = await this.latestRevision(serviceId);
+    // No await from here to the subscriber's registration in join(): a tail
+    // found here cannot close (with its last subscriber) before we are in it.
     let tail = this.tails.get(serviceId);
     if (!tail) {
-      tail = new ServiceTail(this.redis, this.keys(serviceId).stream, this.settings.blockMs, () =>
-        this.tails.delete(serviceId),
+      const created: ServiceTail = new ServiceTail(
+        this.redis,
+        this.keys(serviceId).stream,
+        this.settings.blockMs,
+        () => {
+          if (this.tails.get(serviceId) === created) this.tails.delete(serviceId);
+        },
       );
+      tail = created;
       this.tails.set(serviceId, tail);
     }
-    return tail.join(afterRevision, handlers, await this.latestRevision(serviceId));
+    return tail.join(afterRevision, handlers, latest);
   }
 
   /** For tests and metrics: live readers and subscribers. */
@@ -164,6 +191,7 @@ interface Subscriber {
     onEvent(event: SlotEvent): void;
     onProgress(revision: number): void;
     onError(reason: 'too-old' | Error): void;
+    room(): Promise<void>;
   };
   /** Events arriving live while the subscriber still reads history. */
   pending: SlotEvent[] | null;
@@ -240,6 +268,7 @@ class ServiceTail {
         cursor = event.revision;
         sub.handlers.onEvent(event);
       }
+      await sub.handlers.room(); // history goes at the subscriber's pace
     }
   }
 
@@ -260,7 +289,11 @@ class ServiceTail {
     this.closed = true;
     this.onEmpty();
     // Ends a blocking read at once; the loop then sees `closed`.
-    this.reader?.disconnect();
+    this.disconnectReader();
+  }
+
+  private disconnectReader(): void {
+    if (this.reader && this.reader.status !== 'end') this.reader.disconnect();
   }
 
   private async run(): Promise<void> {
@@ -301,7 +334,7 @@ class ServiceTail {
         await new Promise((resolve) => setTimeout(resolve, Math.min(100 * failures, 1_000)));
       }
     }
-    this.reader.disconnect();
+    this.disconnectReader();
   }
 
   private dispatch(event: SlotEvent): void {
