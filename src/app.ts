@@ -102,6 +102,7 @@ export async function startApp(config: AppConfig, opts: { logger?: Logger } = {}
     const idempotency = new Idempotency(requests, clock);
     const slotClaims = new SlotClaims({
       slots,
+      services,
       claims,
       gate,
       events,

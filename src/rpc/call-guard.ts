@@ -10,12 +10,26 @@ import { unauthenticated, type JwtVerifier } from '../infra/auth/jwt-verifier';
 export class CallGuard {
   constructor(private readonly verifier: JwtVerifier | null) {}
 
-  async admit(metadata: Metadata, method: string, roles: readonly Role[]): Promise<Principal> {
+  /**
+   * Who is calling, and whether they may call `method`. `onPrincipal` learns
+   * the caller before the role check, so a refusal is logged with its caller.
+   */
+  async admit(
+    metadata: Metadata,
+    method: string,
+    roles: readonly Role[],
+    onPrincipal: (principal: Principal) => void = () => undefined,
+  ): Promise<Principal> {
     const principal = await this.authenticate(metadata);
+    onPrincipal(principal);
     requireRole(principal, roles, method);
     return principal;
   }
 
+  /**
+   * Verifies the bearer token. (HTTP/2 as Node implements it keeps only the
+   * first `authorization` header of a request: with two, the first decides.)
+   */
   private authenticate(metadata: Metadata): Promise<Principal> {
     if (!this.verifier) return Promise.resolve(UNAUTHENTICATED_PRINCIPAL);
     const values = metadata.get('authorization');

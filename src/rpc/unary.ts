@@ -81,8 +81,9 @@ export function unary<Req, Res>(
       if (isMalformed(call.request)) {
         throw new DomainError('MALFORMED_REQUEST', 'the request is not a valid protobuf message');
       }
-      const principal = await deps.guard.admit(call.metadata, method, deps.roles);
-      log = log.child({ principal: principal.subject, roles: [...principal.roles] });
+      const principal = await deps.guard.admit(call.metadata, method, deps.roles, (p) => {
+        log = log.child({ principal: p.subject, roles: [...p.roles] });
+      });
       return handler(call.request, { requestId, logger: log, principal, signal: controller.signal });
     };
     run().then(

@@ -93,12 +93,17 @@ export class WatchStream implements WatchSink {
     private readonly call: WatchCall,
     private readonly settings: WatchSettings,
     private readonly registry: WatchRegistry,
-    private readonly logger: Logger,
+    private logger: Logger,
     private readonly metrics: Metrics,
   ) {}
 
   get closed(): boolean {
     return this.ended;
+  }
+
+  /** Names the caller in this stream's log lines, refusals included. */
+  identify(principal: Principal): void {
+    this.logger = this.logger.child({ principal: principal.subject, roles: [...principal.roles] });
   }
 
   start(watch: WatchService, admit: () => Promise<Principal>): void {
@@ -272,8 +277,7 @@ export function watchHandler(
   return (call) => {
     const method = 'WatchSlotAvailability';
     const log = deps.logger.child({ method, requestId: requestIdOf(call.metadata) });
-    new WatchStream(call, deps.settings, deps.registry, log, deps.metrics).start(watch, () =>
-      deps.guard.admit(call.metadata, method, deps.roles),
-    );
+    const stream = new WatchStream(call, deps.settings, deps.registry, log, deps.metrics);
+    stream.start(watch, () => deps.guard.admit(call.metadata, method, deps.roles, (p) => stream.identify(p)));
   };
 }

@@ -10,7 +10,7 @@ import {
 import type { HoldToken } from './hold-token';
 import { idFromKey, type Idempotency } from './idempotency';
 import type { ClaimRepository, Clock, ServiceRepository } from './ports';
-import { slotUnavailable, type SlotClaims } from './slot-claims';
+import { serviceInactive, slotUnavailable, type SlotClaims } from './slot-claims';
 
 export interface BookingDeps {
   services: Pick<ServiceRepository, 'findById'>;
@@ -271,11 +271,7 @@ export class BookingService {
   private async activeService(serviceId: string): Promise<ServiceRecord> {
     const service = await this.deps.services.findById(serviceId);
     if (!service) throw serviceNotFound(serviceId);
-    if (!service.active) {
-      throw new DomainError('SERVICE_INACTIVE', `service ${service.id} is not taking bookings`, {
-        serviceId: service.id,
-      });
-    }
+    if (!service.active) throw serviceInactive(service.id);
     return service;
   }
 

@@ -75,7 +75,9 @@ export class CatalogService {
       ]);
     }
     const planned = planSlots({ ...shape, timeZone: service.timeZone });
-    const result = await this.slots.insertMissing(service.id, planned, this.clock());
+    // An inactive service's slots are created blocked: nobody can take them (and a
+    // refused booking changes nothing) until the provider unblocks them.
+    const result = await this.slots.insertMissing(service.id, planned, this.clock(), !service.active);
     this.events.announce(result.created);
     return { created: result.created.length, existing: result.existing };
   }

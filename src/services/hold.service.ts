@@ -4,7 +4,7 @@ import { newClaim } from './booking.service';
 import { formatHoldToken, newHoldSecret, type HoldToken } from './hold-token';
 import { idFromKey, type Idempotency } from './idempotency';
 import type { ClaimRepository, Clock, ServiceRepository } from './ports';
-import type { SlotClaims } from './slot-claims';
+import { serviceInactive, type SlotClaims } from './slot-claims';
 
 export interface HoldView {
   token: string;
@@ -133,11 +133,7 @@ export class HoldService {
   private async requireActiveService(serviceId: string): Promise<void> {
     const service = await this.deps.services.findById(serviceId);
     if (!service) throw serviceNotFound(serviceId);
-    if (!service.active) {
-      throw new DomainError('SERVICE_INACTIVE', `service ${service.id} is not taking bookings`, {
-        serviceId: service.id,
-      });
-    }
+    if (!service.active) throw serviceInactive(service.id);
   }
 }
 

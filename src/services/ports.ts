@@ -37,11 +37,15 @@ export interface SlotChange {
 }
 
 export interface SlotRepository {
-  /** Inserts the slots that do not exist yet; the unique (service, start) index decides. */
+  /**
+   * Inserts the slots that do not exist yet (the unique (service, start)
+   * index decides), AVAILABLE or, when `blocked`, LOCKED by the provider.
+   */
   insertMissing(
     serviceId: string,
     slots: readonly PlannedSlot[],
     now: Date,
+    blocked: boolean,
   ): Promise<{ created: SlotRecord[]; existing: number }>;
   findById(id: string): Promise<SlotRecord | null>;
   findByIds(ids: readonly string[]): Promise<SlotRecord[]>;

@@ -10,6 +10,7 @@ import {
   type SlotEvents,
   type SlotGate,
   type SlotOwner,
+  type ServiceRepository,
   type SlotRepository,
 } from './ports';
 
@@ -23,6 +24,7 @@ export interface ServiceLogger {
 
 export interface SlotClaimsDeps {
   slots: SlotRepository;
+  services: Pick<ServiceRepository, 'findById'>;
   claims: ClaimRepository;
   gate: SlotGate;
   events: SlotEvents;
@@ -36,6 +38,9 @@ export const ownerOf = (claim: ClaimRecord): SlotOwner =>
   claim.status === 'HELD'
     ? { kind: 'hold', id: claim.id, expiresAt: claim.expiresAt! }
     : { kind: 'appointment', id: claim.id };
+
+export const serviceInactive = (serviceId: string): DomainError =>
+  new DomainError('SERVICE_INACTIVE', `service ${serviceId} is not taking bookings`, { serviceId });
 
 export const slotUnavailable = (slotId: string, status?: string): DomainError =>
   new DomainError(
@@ -219,6 +224,10 @@ export class SlotClaims {
     const slot = effectiveSlot(stored, now);
     if (slot.startTime.getTime() <= now.getTime()) {
       return new DomainError('SLOT_IN_PAST', `slot ${slotId} has already started`, { slotId });
+    }
+    if (slot.status === 'LOCKED' && slot.holdId === null) {
+      const service = await this.deps.services.findById(slot.serviceId);
+      if (service && !service.active) return serviceInactive(service.id);
     }
     return slotUnavailable(slotId, slot.status);
   }

@@ -108,16 +108,18 @@ describe('BookSlot', () => {
     expect(await appointmentsOfSlot(slotId)).toBe(0);
   });
 
-  it('refuses a slot of an inactive service (FAILED_PRECONDITION, SERVICE_INACTIVE); the slot stays AVAILABLE', async () => {
+  it('refuses a slot of an inactive service (FAILED_PRECONDITION, SERVICE_INACTIVE); the slot is untouched', async () => {
+    // An inactive service's slots are generated blocked (LOCKED by the provider).
     const { service, slotIds } = await serviceWithSlots(api, { active: false });
     const slotId = slotIds[0]!;
+    expect(await storedSlot(slotId)).toMatchObject({ status: 'LOCKED', appointmentId: null, revision: 1 });
     const e = await failure(api.bookSlot({ slotId, userId: newUser('u') }));
     expect(e.code).toBe(status.FAILED_PRECONDITION);
     expect(e.reason).toBe('SERVICE_INACTIVE');
     expect(e.metadata).toMatchObject({ serviceId: service.id });
-    expect(await storedSlot(slotId)).toMatchObject({ status: 'AVAILABLE', appointmentId: null });
+    expect(await storedSlot(slotId)).toMatchObject({ status: 'LOCKED', appointmentId: null, revision: 1 });
     expect(await appointmentsOfSlot(slotId)).toBe(0);
-    const listed = await api.listSlots({ serviceId: service.id, status: SlotStatus.SLOT_STATUS_AVAILABLE });
+    const listed = await api.listSlots({ serviceId: service.id, status: SlotStatus.SLOT_STATUS_LOCKED });
     expect(listed.slots.map((s) => s.id)).toContain(slotId);
   });
 

@@ -133,8 +133,7 @@ describe('JwtVerifier (HS256)', () => {
       (e: unknown) => e,
     );
     if (!(err instanceof DomainError)) throw err;
-    const e = err as DomainError;
-    return `${e.reason}/${e.metadata.why}`;
+    return `${err.reason}/${err.metadata.why}`;
   };
   const rolesOf = async (roles: unknown, rolesClaim = 'roles'): Promise<string[]> =>
     [...(await verify({ roles, rolesClaim }, new JwtVerifier(settings({ rolesClaim })))).roles].sort();

@@ -67,7 +67,12 @@ export class JwtVerifier {
         throw unauthenticated('TOKEN_EXPIRED', 'the token has expired');
       throw unauthenticated('INVALID_TOKEN', 'the token is not valid for this service');
     }
-    return { subject: payload.sub!, roles: rolesOf(payload[this.settings.rolesClaim]) };
+    // jose checks that `sub` is present, not that it is a string.
+    const subject: unknown = payload.sub;
+    if (typeof subject !== 'string' || subject === '' || subject.length > 256) {
+      throw unauthenticated('INVALID_TOKEN', 'the token has no valid subject');
+    }
+    return { subject, roles: rolesOf(payload[this.settings.rolesClaim]) };
   }
 }
 

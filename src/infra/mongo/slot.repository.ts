@@ -14,6 +14,7 @@ export class MongoSlotRepository implements SlotRepository {
     serviceId: string,
     slots: readonly PlannedSlot[],
     now: Date,
+    blocked: boolean,
   ): Promise<{ created: SlotRecord[]; existing: number }> {
     if (slots.length === 0) return { created: [], existing: 0 };
     const service = oid(serviceId);
@@ -22,7 +23,7 @@ export class MongoSlotRepository implements SlotRepository {
       serviceId: service,
       startTime: s.startTime,
       endTime: s.endTime,
-      status: 'AVAILABLE',
+      status: blocked ? 'LOCKED' : 'AVAILABLE',
       appointmentId: null,
       holdId: null,
       holdExpiresAt: null,
