@@ -1,4 +1,4 @@
-import { appointmentNotFound, DomainError, serviceNotFound } from '../domain/errors';
+import { appointmentNotFound, DomainError } from '../domain/errors';
 import {
   effectiveSlot,
   isAppointment,
@@ -10,7 +10,7 @@ import {
 import type { HoldToken } from './hold-token';
 import { idFromKey, type Idempotency } from './idempotency';
 import type { ClaimRepository, Clock, ServiceRepository } from './ports';
-import { serviceInactive, slotUnavailable, type SlotClaims } from './slot-claims';
+import { activeService, slotUnavailable, type SlotClaims } from './slot-claims';
 
 export interface BookingDeps {
   services: Pick<ServiceRepository, 'findById'>;
@@ -70,7 +70,7 @@ export class BookingService {
         serviceId: cmd.serviceId,
         owner: { kind: 'appointment', id },
         record: async (slot, now) => {
-          service = await this.activeService(slot.serviceId);
+          service = await activeService(this.deps.services, slot.serviceId);
           return slotClaims.insertOrResume(
             newClaim({ id, userId: cmd.userId, slot, status: 'CONFIRMED', now }),
             (existing) =>
@@ -266,13 +266,6 @@ export class BookingService {
       });
     }
     return existing;
-  }
-
-  private async activeService(serviceId: string): Promise<ServiceRecord> {
-    const service = await this.deps.services.findById(serviceId);
-    if (!service) throw serviceNotFound(serviceId);
-    if (!service.active) throw serviceInactive(service.id);
-    return service;
   }
 
   /** The appointment with its service and slot, as they are now. */

@@ -1,10 +1,10 @@
-import { DomainError, serviceNotFound } from '../domain/errors';
+import { DomainError } from '../domain/errors';
 import { effectiveSlot, type ClaimRecord, type SlotRecord } from '../domain/types';
 import { newClaim } from './booking.service';
 import { formatHoldToken, newHoldSecret, type HoldToken } from './hold-token';
 import { idFromKey, type Idempotency } from './idempotency';
 import type { ClaimRepository, Clock, ServiceRepository } from './ports';
-import { serviceInactive, type SlotClaims } from './slot-claims';
+import { activeService, type SlotClaims } from './slot-claims';
 
 export interface HoldView {
   token: string;
@@ -63,7 +63,7 @@ export class HoldService {
             serviceId: null,
             owner: { kind: 'hold', id, expiresAt },
             record: async (slot) => {
-              await this.requireActiveService(slot.serviceId);
+              await activeService(this.deps.services, slot.serviceId);
               return slotClaims.insertOrResume(
                 newClaim({
                   id,
@@ -128,12 +128,6 @@ export class HoldService {
       expiresAt: claim.expiresAt!,
       slot: effectiveSlot(slot, this.deps.clock()),
     };
-  }
-
-  private async requireActiveService(serviceId: string): Promise<void> {
-    const service = await this.deps.services.findById(serviceId);
-    if (!service) throw serviceNotFound(serviceId);
-    if (!service.active) throw serviceInactive(service.id);
   }
 }
 

@@ -1,5 +1,11 @@
-import { DomainError, slotNotFound } from '../domain/errors';
-import { effectiveSlot, isActiveClaim, type ClaimRecord, type SlotRecord } from '../domain/types';
+import { DomainError, serviceNotFound, slotNotFound } from '../domain/errors';
+import {
+  effectiveSlot,
+  isActiveClaim,
+  type ClaimRecord,
+  type ServiceRecord,
+  type SlotRecord,
+} from '../domain/types';
 import { requestIdReused } from './idempotency';
 import {
   DuplicateClaimIdError,
@@ -41,6 +47,17 @@ export const ownerOf = (claim: ClaimRecord): SlotOwner =>
 
 export const serviceInactive = (serviceId: string): DomainError =>
   new DomainError('SERVICE_INACTIVE', `service ${serviceId} is not taking bookings`, { serviceId });
+
+/** The service, if it exists and takes bookings; NOT_FOUND or SERVICE_INACTIVE otherwise. */
+export async function activeService(
+  services: Pick<ServiceRepository, 'findById'>,
+  serviceId: string,
+): Promise<ServiceRecord> {
+  const service = await services.findById(serviceId);
+  if (!service) throw serviceNotFound(serviceId);
+  if (!service.active) throw serviceInactive(service.id);
+  return service;
+}
 
 export const slotUnavailable = (slotId: string, status?: string): DomainError =>
   new DomainError(
