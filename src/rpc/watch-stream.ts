@@ -1,15 +1,12 @@
 import { status as Code, type ServerWritableStream } from '@grpc/grpc-js';
 import { DomainError } from '../domain/errors';
 import type { Principal, Role } from '../domain/principal';
-import type {
-  WatchSlotAvailabilityRequest,
-  WatchSlotAvailabilityResponse,
-} from '../gen/booking/v1/booking_service';
-import { WatchEventType } from '../gen/booking/v1/booking_service';
+import type { WatchSlotAvailabilityRequest } from '../gen/booking/v1/booking_service';
+import { WatchEventType, WatchSlotAvailabilityResponse } from '../gen/booking/v1/booking_service';
 import { SlotStatus as PbSlotStatus } from '../gen/booking/v1/resources';
 import type { Metrics } from '../infra/metrics/metrics';
 import type { Logger } from '../logger';
-import type { EventSubscription } from '../services/ports';
+import type { EventSubscription, SlotEvent } from '../services/ports';
 import type { WatchMessage, WatchService, WatchSink } from '../services/watch.service';
 import { slotStatusToPb, slotToPb } from './codec';
 import type { CallGuard } from './call-guard';
@@ -78,7 +75,8 @@ export class WatchRegistry {
  * resume revision while nothing else is sent.
  */
 export class WatchStream implements WatchSink {
-  private readonly queue: WatchSlotAvailabilityResponse[] = [];
+  /** Messages to send; a change is its encoded bytes, shared with the other subscribers. */
+  private readonly queue: (WatchSlotAvailabilityResponse | Buffer)[] = [];
   private blocked = false;
   private ended = false;
   private position = 0;
@@ -150,10 +148,12 @@ export class WatchStream implements WatchSink {
     this.position = Math.max(this.position, message.revision);
     if (message.type === 'CHANGE') {
       this.metrics.watchDeliveryLagSeconds.observe(
-        Math.max(0, Date.now() - message.slot.updatedAt.getTime()) / 1000,
+        Math.max(0, Date.now() - message.event.slot.updatedAt.getTime()) / 1000,
       );
+      this.queue.push(encodedOnce(message.event));
+    } else {
+      this.queue.push(toPb(message));
     }
-    this.queue.push(toPb(message));
     this.flush();
   }
 
@@ -210,7 +210,8 @@ export class WatchStream implements WatchSink {
   private flush(): void {
     while (!this.blocked && !this.ended && this.queue.length > 0) {
       this.lastSent = Date.now();
-      if (!this.call.write(this.queue.shift()!)) {
+      // A Buffer is already encoded: the service definition passes it through (tolerantService).
+      if (!this.call.write(this.queue.shift()! as WatchSlotAvailabilityResponse)) {
         this.blocked = true;
         this.call.once('drain', () => {
           this.blocked = false;
@@ -234,7 +235,31 @@ export class WatchStream implements WatchSink {
   }
 }
 
-function toPb(m: WatchMessage): WatchSlotAvailabilityResponse {
+/**
+ * A change goes to every subscriber of a service in the same bytes: encode it
+ * once per instance, not once per subscriber (the fan-out profile's hot spot).
+ */
+const encodedChanges = new WeakMap<SlotEvent, Buffer>();
+
+function encodedOnce(event: SlotEvent): Buffer {
+  let bytes = encodedChanges.get(event);
+  if (!bytes) {
+    bytes = Buffer.from(
+      WatchSlotAvailabilityResponse.encode({
+        type: WatchEventType.WATCH_EVENT_TYPE_CHANGE,
+        slot: slotToPb(event.slot),
+        previousStatus: event.previousStatus
+          ? slotStatusToPb(event.previousStatus)
+          : PbSlotStatus.SLOT_STATUS_UNSPECIFIED,
+        revision: event.revision,
+      }).finish(),
+    );
+    encodedChanges.set(event, bytes);
+  }
+  return bytes;
+}
+
+function toPb(m: Exclude<WatchMessage, { type: 'CHANGE' }>): WatchSlotAvailabilityResponse {
   switch (m.type) {
     case 'SNAPSHOT':
       return {
@@ -248,15 +273,6 @@ function toPb(m: WatchMessage): WatchSlotAvailabilityResponse {
         type: WatchEventType.WATCH_EVENT_TYPE_SYNCED,
         slot: undefined,
         previousStatus: PbSlotStatus.SLOT_STATUS_UNSPECIFIED,
-        revision: m.revision,
-      };
-    case 'CHANGE':
-      return {
-        type: WatchEventType.WATCH_EVENT_TYPE_CHANGE,
-        slot: slotToPb(m.slot),
-        previousStatus: m.previousStatus
-          ? slotStatusToPb(m.previousStatus)
-          : PbSlotStatus.SLOT_STATUS_UNSPECIFIED,
         revision: m.revision,
       };
   }

@@ -1,11 +1,19 @@
 import { DomainError, serviceNotFound } from '../domain/errors';
-import { effectiveSlot, type SlotRecord, type SlotStatus } from '../domain/types';
-import type { Clock, EventSubscription, ServiceRepository, SlotEventLog, SlotRepository } from './ports';
+import { effectiveSlot, type SlotRecord } from '../domain/types';
+import type {
+  Clock,
+  EventSubscription,
+  ServiceRepository,
+  SlotEvent,
+  SlotEventLog,
+  SlotRepository,
+} from './ports';
 
 export type WatchMessage =
   | { type: 'SNAPSHOT'; slot: SlotRecord; revision: number }
   | { type: 'SYNCED'; revision: number }
-  | { type: 'CHANGE'; slot: SlotRecord; previousStatus: SlotStatus | null; revision: number };
+  /** `event` is shared by every subscriber it goes to (the transport encodes it once). */
+  | { type: 'CHANGE'; event: SlotEvent; revision: number };
 
 /** Where a watch delivers: the transport's bounded, back-pressured stream. */
 export interface WatchSink {
@@ -79,12 +87,7 @@ export class WatchService {
           const last = delivered.get(event.slot.id);
           if (last !== undefined && event.slot.revision <= last) return sink.progress(event.revision);
           delivered.set(event.slot.id, event.slot.revision);
-          sink.push({
-            type: 'CHANGE',
-            slot: event.slot,
-            previousStatus: event.previousStatus,
-            revision: event.revision,
-          });
+          sink.push({ type: 'CHANGE', event, revision: event.revision });
         },
         onProgress: (revision) => sink.progress(revision),
         onError: (reason) =>
