@@ -94,10 +94,16 @@ export async function startApp(config: AppConfig, opts: { logger?: Logger } = {}
           );
     extraClients.push(...lockClients.filter((c) => c !== redis));
     const gate = config.lock.enabled
-      ? new RedlockSlotGate(lockClients, config.lock.ttlMs, (outcome, seconds) => {
-          metrics.lockSeconds.observe({ outcome }, seconds);
-          if (outcome !== 'acquired') metrics.lockFailures.inc({ reason: outcome });
-        })
+      ? new RedlockSlotGate(
+          lockClients,
+          config.lock.ttlMs,
+          redis,
+          config.lock.takenMarkerTtlMs,
+          (outcome, seconds) => {
+            metrics.lockSeconds.observe({ outcome }, seconds);
+            if (outcome !== 'acquired') metrics.lockFailures.inc({ reason: outcome });
+          },
+        )
       : new OpenSlotGate();
     const idempotency = new Idempotency(requests, clock);
     const slotClaims = new SlotClaims({

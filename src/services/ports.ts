@@ -181,10 +181,20 @@ export interface IdempotencyStore {
 export type GateResult =
   | { outcome: 'acquired'; release(): Promise<void> }
   | { outcome: 'busy' }
+  /** Known to be booked (a short-lived marker): refused without the database. */
+  | { outcome: 'taken' }
   | { outcome: 'unavailable'; error: Error };
 
 export interface SlotGate {
-  tryAcquire(slotId: string): Promise<GateResult>;
+  /** `ignoreTaken`: lock even a slot marked taken (repairs, which may free it). */
+  tryAcquire(slotId: string, opts?: { ignoreTaken?: boolean }): Promise<GateResult>;
+  /**
+   * Remembers for a short, bounded time that a slot is booked, so that
+   * further attempts are refused without the database. Best effort.
+   */
+  markTaken(slotId: string): void;
+  /** Forgets it (the slot was freed). Best effort: the marker expires anyway. */
+  clearTaken(slotId: string): void;
 }
 
 /** Told of every change of a slot, to tell availability subscribers. */

@@ -85,6 +85,7 @@ export class SlotClaims {
   /** Runs `work` behind the slot's gate; SLOT_BUSY when another request holds it. */
   async gated<T>(slotId: string, work: () => Promise<T>): Promise<T> {
     const gate = await this.deps.gate.tryAcquire(slotId);
+    if (gate.outcome === 'taken') throw slotUnavailable(slotId, 'BOOKED');
     if (gate.outcome === 'busy') {
       throw new DomainError('SLOT_BUSY', `slot ${slotId} is being changed by another request; retry`, {
         slotId,
@@ -115,7 +116,7 @@ export class SlotClaims {
    * work runs anyway: every repair is conditional.
    */
   async ifFree<T>(slotId: string, work: () => Promise<T>): Promise<T | undefined> {
-    const gate = await this.deps.gate.tryAcquire(slotId);
+    const gate = await this.deps.gate.tryAcquire(slotId, { ignoreTaken: true });
     if (gate.outcome === 'busy') return undefined;
     try {
       return await work();
@@ -148,6 +149,7 @@ export class SlotClaims {
     const slot = change.after;
     try {
       const claim = await this.withExpiredHoldCleared(slot.id, now, () => opts.record(slot, now));
+      if (claim.status === 'CONFIRMED') this.deps.gate.markTaken(slot.id);
       return { slot, claim };
     } catch (err) {
       await this.giveBack(slot.id, opts.owner.id);
@@ -208,7 +210,7 @@ export class SlotClaims {
       const active = await this.deps.claims.findActiveBySlot(slotId);
       const to: SlotOwner = active && isActiveClaim(active, now) ? ownerOf(active) : { kind: 'none' };
       const change = await this.deps.slots.reassign({ slotId, from: ownerId, to, now });
-      if (change) this.deps.events.changed(change);
+      if (change) this.published(change);
     } catch (err) {
       this.deps.logger.error({ slotId, ownerId, err }, 'could not give a slot back; the reconciler will');
     }
@@ -217,12 +219,13 @@ export class SlotClaims {
   /** Tells subscribers of a change made outside this class (the reconciler's repairs). */
   published(change: SlotChange): void {
     this.deps.events.changed(change);
+    if (change.after.status !== 'BOOKED') this.deps.gate.clearTaken(change.after.id);
   }
 
   /** Points a slot that points at `from` at `to`; false if it no longer pointed at `from`. */
   async reassign(slotId: string, from: string, to: SlotOwner): Promise<boolean> {
     const change = await this.deps.slots.reassign({ slotId, from, to, now: this.deps.clock() });
-    if (change) this.deps.events.changed(change);
+    if (change) this.published(change);
     return change !== null;
   }
 
@@ -246,6 +249,8 @@ export class SlotClaims {
       const service = await this.deps.services.findById(slot.serviceId);
       if (service && !service.active) return serviceInactive(service.id);
     }
+    // The next attempts learn it from Redis, not from the database.
+    if (slot.status === 'BOOKED') this.deps.gate.markTaken(slotId);
     return slotUnavailable(slotId, slot.status);
   }
 }

@@ -10,11 +10,19 @@ import type { GateResult, SlotGate } from '../../services/ports';
 export class RedlockSlotGate implements SlotGate {
   private readonly redlock: Redlock;
 
+  /**
+   * @param markers the Redis holding "slot taken" markers (the main one)
+   * @param takenTtlMs how long a marker lives: the most a slot freed without
+   *   its marker being cleared (a crash, Redis unreachable) stays refused
+   */
   constructor(
     clients: readonly Redis[],
     private readonly ttlMs: number,
+    private readonly markers: Redis,
+    private readonly takenTtlMs: number,
     private readonly observe: (outcome: GateResult['outcome'], seconds: number) => void = () => undefined,
     private readonly keyPrefix = 'booking:lock:slot:',
+    private readonly takenPrefix = 'booking:taken:slot:',
   ) {
     this.redlock = new Redlock(clients, {
       retryCount: 0,
@@ -25,14 +33,28 @@ export class RedlockSlotGate implements SlotGate {
     this.redlock.on('error', () => undefined);
   }
 
-  async tryAcquire(slotId: string): Promise<GateResult> {
+  async tryAcquire(slotId: string, opts: { ignoreTaken?: boolean } = {}): Promise<GateResult> {
     const started = process.hrtime.bigint();
-    const result = await this.attempt(slotId);
+    const result = await this.attempt(slotId, opts.ignoreTaken ?? false);
     this.observe(result.outcome, Number(process.hrtime.bigint() - started) / 1e9);
     return result;
   }
 
-  private async attempt(slotId: string): Promise<GateResult> {
+  markTaken(slotId: string): void {
+    if (this.takenTtlMs <= 0) return;
+    this.markers.set(this.takenPrefix + slotId, '1', 'PX', this.takenTtlMs).catch(() => undefined);
+  }
+
+  clearTaken(slotId: string): void {
+    this.markers.del(this.takenPrefix + slotId).catch(() => undefined);
+  }
+
+  private async attempt(slotId: string, ignoreTaken: boolean): Promise<GateResult> {
+    // A slot known to be booked is refused before any lock (or database) work.
+    if (!ignoreTaken) {
+      const taken = await this.markers.get(this.takenPrefix + slotId).catch(() => null);
+      if (taken !== null) return { outcome: 'taken' };
+    }
     try {
       const lock = await this.redlock.acquire([this.keyPrefix + slotId], this.ttlMs);
       return {
@@ -64,4 +86,8 @@ export class OpenSlotGate implements SlotGate {
   tryAcquire(): Promise<GateResult> {
     return Promise.resolve({ outcome: 'acquired', release: () => Promise.resolve() });
   }
+
+  markTaken(): void {}
+
+  clearTaken(): void {}
 }
