@@ -1,0 +1,89 @@
+/** The gRPC side of the load: clients, a promise wrapper, and error reasons. */
+import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { BookingServiceClient } from '../../src/gen/booking/v1/booking_service';
+import { ErrorInfo } from '../../src/gen/google/rpc/error_details';
+import { Status } from '../../src/gen/google/rpc/status';
+
+export { BookingServiceClient };
+
+/**
+ * A client with its own connection (`use_local_subchannel_pool`), so that
+ * several clients in one process spread calls over several HTTP/2 connections.
+ */
+export function newClient(target: string, tag = 0): BookingServiceClient {
+  return new BookingServiceClient(target, credentials.createInsecure(), {
+    'grpc.use_local_subchannel_pool': 1,
+    'grpc.max_receive_message_length': 64 * 1024 * 1024,
+    'grpc.bench_tag': tag,
+  });
+}
+
+type Callback<Res> = (err: ServiceError | null, res: Res) => void;
+type UnaryFn<Req, Res> = (
+  request: Req,
+  metadata: Metadata,
+  options: { deadline: Date },
+  callback: Callback<Res>,
+) => unknown;
+
+/** Calls a unary method of `client`: `call(c, c.bookSlot, req)`. */
+export function call<Req, Res>(
+  client: BookingServiceClient,
+  method: UnaryFn<Req, Res>,
+  request: Req,
+  opts: { metadata?: Record<string, string>; deadlineMs?: number } = {},
+): Promise<Res> {
+  const md = new Metadata();
+  for (const [k, v] of Object.entries(opts.metadata ?? {})) md.set(k, v);
+  return new Promise((resolve, reject) => {
+    method.call(
+      client,
+      request,
+      md,
+      { deadline: new Date(Date.now() + (opts.deadlineMs ?? 120_000)) },
+      (err, res) => (err ? reject(err) : resolve(res)),
+    );
+  });
+}
+
+export interface Failure {
+  code: number;
+  reason: string;
+}
+
+/** gRPC code and the ErrorInfo reason of a failed call ("" when there is none). */
+export function failureOf(err: unknown): Failure {
+  const e = err as Partial<ServiceError>;
+  if (typeof e?.code !== 'number') return { code: -1, reason: String(err) };
+  const raw = e.metadata?.get('grpc-status-details-bin')[0];
+  let reason = '';
+  if (raw) {
+    try {
+      const status = Status.decode(typeof raw === 'string' ? Buffer.from(raw, 'binary') : raw);
+      for (const any of status.details) {
+        if (any.typeUrl.endsWith('google.rpc.ErrorInfo')) reason = ErrorInfo.decode(any.value).reason;
+      }
+    } catch {
+      // undecodable details: the code alone
+    }
+  }
+  return { code: e.code, reason };
+}
+
+/** "ABORTED/SLOT_BUSY", "INTERNAL", ... */
+export function failureLabel(f: Failure): string {
+  const names: Record<number, string> = {
+    1: 'CANCELLED',
+    2: 'UNKNOWN',
+    3: 'INVALID_ARGUMENT',
+    4: 'DEADLINE_EXCEEDED',
+    5: 'NOT_FOUND',
+    8: 'RESOURCE_EXHAUSTED',
+    9: 'FAILED_PRECONDITION',
+    10: 'ABORTED',
+    13: 'INTERNAL',
+    14: 'UNAVAILABLE',
+  };
+  const name = names[f.code] ?? `code ${f.code}`;
+  return f.reason ? `${name}/${f.reason}` : name;
+}
