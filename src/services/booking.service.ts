@@ -63,26 +63,30 @@ export class BookingService {
   ): Promise<AppointmentView> {
     const { slotClaims } = this.deps;
     const id = key ? idFromKey(key) : this.deps.newId();
-    return slotClaims.gated(cmd.slotId, async () => {
-      let service: ServiceRecord | undefined;
-      const { slot, claim } = await slotClaims.acquire({
-        slotId: cmd.slotId,
-        serviceId: cmd.serviceId,
-        owner: { kind: 'appointment', id },
-        record: async (slot, now) => {
-          service = await activeService(this.deps.services, slot.serviceId);
-          return slotClaims.insertOrResume(
-            newClaim({ id, userId: cmd.userId, slot, status: 'CONFIRMED', now }),
-            (existing) =>
-              existing.status === 'CONFIRMED' &&
-              existing.userId === cmd.userId &&
-              existing.slotId === slot.id,
-          );
-        },
-      });
-      if (!isAppointment(claim)) throw slotUnavailable(cmd.slotId);
-      return { appointment: claim, service: service ?? null, slot };
-    });
+    return slotClaims.gated(
+      cmd.slotId,
+      async () => {
+        let service: ServiceRecord | undefined;
+        const { slot, claim } = await slotClaims.acquire({
+          slotId: cmd.slotId,
+          serviceId: cmd.serviceId,
+          owner: { kind: 'appointment', id },
+          record: async (slot, now) => {
+            service = await activeService(this.deps.services, slot.serviceId);
+            return slotClaims.insertOrResume(
+              newClaim({ id, userId: cmd.userId, slot, status: 'CONFIRMED', now }),
+              (existing) =>
+                existing.status === 'CONFIRMED' &&
+                existing.userId === cmd.userId &&
+                existing.slotId === slot.id,
+            );
+          },
+        });
+        if (!isAppointment(claim)) throw slotUnavailable(cmd.slotId);
+        return { appointment: claim, service: service ?? null, slot };
+      },
+      id,
+    );
   }
 
   /**
@@ -241,8 +245,15 @@ export class BookingService {
             now,
             requestKey: key,
           });
-          if (!moved) throw alreadyCancelled(appointment.id); // cancelled or moved meanwhile
-          return moved;
+          if (moved) return moved;
+          // It changed since it was read: cancelled, or moved by a concurrent attempt
+          // (the same request's first attempt, whose write landed after our read).
+          const current = await claims.findById(appointment.id);
+          if (!current || current.status !== 'CONFIRMED') throw alreadyCancelled(appointment.id);
+          if (current.slotId === slot.id) return current; // it is where this request wants it
+          throw new DomainError('SLOT_BUSY', 'the appointment was moved meanwhile; retry', {
+            appointmentId: appointment.id,
+          });
         },
       });
       await this.finishMove(claim);

@@ -181,8 +181,8 @@ export interface IdempotencyStore {
 export type GateResult =
   | { outcome: 'acquired'; release(): Promise<void> }
   | { outcome: 'busy' }
-  /** Known to be booked (a short-lived marker): refused without the database. */
-  | { outcome: 'taken' }
+  /** Known to be booked by `by` (a short-lived marker): refused without the database. */
+  | { outcome: 'taken'; by: string }
   | { outcome: 'unavailable'; error: Error };
 
 export interface SlotGate {
@@ -192,7 +192,7 @@ export interface SlotGate {
    * Remembers for a short, bounded time that a slot is booked, so that
    * further attempts are refused without the database. Best effort.
    */
-  markTaken(slotId: string): void;
+  markTaken(slotId: string, appointmentId: string): void;
   /** Forgets it (the slot was freed). Best effort: the marker expires anyway. */
   clearTaken(slotId: string): void;
 }

@@ -82,9 +82,16 @@ export const slotUnavailable = (slotId: string, status?: string): DomainError =>
 export class SlotClaims {
   constructor(private readonly deps: SlotClaimsDeps) {}
 
-  /** Runs `work` behind the slot's gate; SLOT_BUSY when another request holds it. */
-  async gated<T>(slotId: string, work: () => Promise<T>): Promise<T> {
-    const gate = await this.deps.gate.tryAcquire(slotId);
+  /**
+   * Runs `work` behind the slot's gate; SLOT_BUSY when another request holds
+   * it, SLOT_UNAVAILABLE when the slot is known to be booked, unless by
+   * `ownerId` (a retry of the request that booked it, which must resume).
+   */
+  async gated<T>(slotId: string, work: () => Promise<T>, ownerId?: string): Promise<T> {
+    let gate = await this.deps.gate.tryAcquire(slotId);
+    if (gate.outcome === 'taken' && gate.by === ownerId) {
+      gate = await this.deps.gate.tryAcquire(slotId, { ignoreTaken: true });
+    }
     if (gate.outcome === 'taken') throw slotUnavailable(slotId, 'BOOKED');
     if (gate.outcome === 'busy') {
       throw new DomainError('SLOT_BUSY', `slot ${slotId} is being changed by another request; retry`, {
@@ -149,7 +156,7 @@ export class SlotClaims {
     const slot = change.after;
     try {
       const claim = await this.withExpiredHoldCleared(slot.id, now, () => opts.record(slot, now));
-      if (claim.status === 'CONFIRMED') this.deps.gate.markTaken(slot.id);
+      if (claim.status === 'CONFIRMED') this.deps.gate.markTaken(slot.id, claim.id);
       return { slot, claim };
     } catch (err) {
       await this.giveBack(slot.id, opts.owner.id);
@@ -250,7 +257,7 @@ export class SlotClaims {
       if (service && !service.active) return serviceInactive(service.id);
     }
     // The next attempts learn it from Redis, not from the database.
-    if (slot.status === 'BOOKED') this.deps.gate.markTaken(slotId);
+    if (slot.status === 'BOOKED' && slot.appointmentId) this.deps.gate.markTaken(slotId, slot.appointmentId);
     return slotUnavailable(slotId, slot.status);
   }
 }

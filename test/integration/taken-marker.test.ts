@@ -143,4 +143,21 @@ describe('the slot-taken marker', () => {
       expect(ttl).toBeLessThanOrEqual(TTL_MS);
     }
   });
+
+  it('lets a retry of the booking that set it resume (first attempt died before recording its result)', async () => {
+    const api = rpc(t.client);
+    const { slotIds } = await serviceWithSlots(api);
+    const slotId = slotIds[0]!;
+    const first = await api.bookSlot({ slotId, userId: 'retrier', requestId: 'retry-1' });
+    await eventually(async () => ((await redis.get(marker(slotId))) !== null ? true : undefined), {
+      what: 'the marker to be set',
+    });
+    expect(await redis.get(marker(slotId))).toBe(first.appointment!.id);
+    // The crash: the booking is in the database, its request_id result is not.
+    await t.db.collection('request_log').deleteMany({});
+    const retry = await api.bookSlot({ slotId, userId: 'retrier', requestId: 'retry-1' });
+    expect(retry.appointment!.id).toBe(first.appointment!.id);
+    // Anyone else is still refused by the marker.
+    expect((await failure(api.bookSlot({ slotId, userId: 'other' }))).reason).toBe('SLOT_UNAVAILABLE');
+  });
 });

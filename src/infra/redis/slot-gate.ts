@@ -40,9 +40,9 @@ export class RedlockSlotGate implements SlotGate {
     return result;
   }
 
-  markTaken(slotId: string): void {
+  markTaken(slotId: string, appointmentId: string): void {
     if (this.takenTtlMs <= 0) return;
-    this.markers.set(this.takenPrefix + slotId, '1', 'PX', this.takenTtlMs).catch(() => undefined);
+    this.markers.set(this.takenPrefix + slotId, appointmentId, 'PX', this.takenTtlMs).catch(() => undefined);
   }
 
   clearTaken(slotId: string): void {
@@ -53,7 +53,7 @@ export class RedlockSlotGate implements SlotGate {
     // A slot known to be booked is refused before any lock (or database) work.
     if (!ignoreTaken) {
       const taken = await this.markers.get(this.takenPrefix + slotId).catch(() => null);
-      if (taken !== null) return { outcome: 'taken' };
+      if (taken !== null) return { outcome: 'taken', by: taken };
     }
     try {
       const lock = await this.redlock.acquire([this.keyPrefix + slotId], this.ttlMs);
