@@ -323,6 +323,8 @@ export class Traffic {
 
 class VirtualClient {
   private holds: { token: string; holdId: string; slotId: string; expireMs: number }[] = [];
+  /** How the client came to hold some appointments (confirmed holds), for reports. */
+  private readonly acquired = new Map<string, string>();
   /** What a user does right after a hold, mostly: confirm it (or give it back). */
   private followUp: { kind: 'confirm' | 'release'; holdId: string } | null = null;
 
@@ -427,9 +429,9 @@ class VirtualClient {
     } else {
       if (out.unknown) this.truth.unknownBookSlots.set(slotId, Date.now());
       const id = idFromKey(`BookSlot:${userId}:${requestId}`);
-      this.truth.history.set(
+      this.remember(
         id,
-        `BookSlot(slot ${slotId}) answered ${out.unknown ? 'nothing certain' : out.failure.reason} [${out.trail}]`,
+        `BookSlot(slot ${slotId}) answered ${out.unknown ? 'nothing certain' : `${out.failure.reason} "${out.failure.message}"`} [${out.trail}]`,
       );
     }
   }
@@ -515,12 +517,17 @@ class VirtualClient {
       }
       this.truth.appointments.set(a.id, h.slotId);
       this.truth.confirmedHolds.push({ id: a.id, expireMs: h.expireMs, firstSentMs: out.firstSentMs });
+      this.acquired.set(
+        a.id,
+        `confirmed hold (expires ${iso(h.expireMs)}, confirmation sent ${iso(out.firstSentMs)}, ` +
+          `answered OK ${iso(out.lastReceivedMs)} [${out.trail}])`,
+      );
     } else if (out.unknown) {
       this.truth.uncertain.set(h.holdId, Date.now());
     } else {
-      this.truth.history.set(
+      this.remember(
         h.holdId,
-        `BookSlot(slot ${h.slotId}, hold ${h.holdId}) answered ${out.failure.reason} [${out.trail}]`,
+        `BookSlot(slot ${h.slotId}, hold ${h.holdId}) answered ${out.failure.reason} "${out.failure.message}" [${out.trail}]`,
       );
       if (late) this.t.stats.lateConfirms.refused += 1;
       const reason = out.failure.reason;
@@ -564,10 +571,31 @@ class VirtualClient {
   }
 
   /** The client was told `id` is its confirmed appointment, and the server says otherwise. */
-  private contradicted(id: string, what: string, trail?: string): void {
-    this.t.violation('acknowledged', `appointment ${id} of ${this.truth.userId}: ${what}`, trail);
+  /** Notes a call on `id` that did not succeed, as evidence for a later contradiction. */
+  private remember(id: string, what: string): void {
+    const before = this.truth.history.get(id);
+    this.truth.history.set(id, before ? `${before}; then ${what}` : what);
+  }
+
+  /**
+   * Reports that the server contradicts what the client was told about `id`,
+   * then goes on from what the server says now (`listedOn`: the appointment
+   * is CONFIRMED there), or, not knowing, treats it as an unknown outcome, so
+   * that the run keeps its slots in use and reports each contradiction once.
+   */
+  private contradicted(id: string, what: string, trail?: string, listedOn?: string): void {
+    const earlier = this.truth.history.get(id);
+    const how = this.acquired.get(id);
+    this.t.violation(
+      'acknowledged',
+      `appointment ${id} of ${this.truth.userId}${how ? `, a ${how}` : ''}: ${what}` +
+        (earlier ? ` (earlier: ${earlier})` : ''),
+      trail,
+    );
+    this.truth.history.delete(id);
     this.truth.appointments.delete(id);
-    this.truth.reported.add(id); // reported once, here
+    if (listedOn) this.truth.appointments.set(id, listedOn);
+    else this.truth.uncertain.set(id, Date.now());
   }
 
   private async cancel(): Promise<void> {
@@ -663,6 +691,12 @@ class VirtualClient {
       );
     }
     // Other refusals (the slot is taken, past, busy for too long) leave it where it was.
+    if (!out.ok) {
+      this.remember(
+        id,
+        `RescheduleAppointment(${from} -> ${to}) answered ${out.unknown ? 'nothing certain' : `${out.failure.reason} "${out.failure.message}"`} [${out.trail}]`,
+      );
+    }
   }
 
   private async read(): Promise<void> {
@@ -712,6 +746,7 @@ class VirtualClient {
         id,
         `read back as ${AppointmentStatus[a?.status ?? 0]} on slot ${a?.slotId}, expected CONFIRMED on ${slotId}`,
         out.trail,
+        a?.status === AppointmentStatus.APPOINTMENT_STATUS_CONFIRMED ? a.slotId : undefined,
       );
     }
   }
@@ -734,7 +769,12 @@ class VirtualClient {
     for (const [id, slotId] of [...this.truth.appointments]) {
       if (!listed.has(id)) this.contradicted(id, 'missing from ListAppointments(CONFIRMED)', out.trail);
       else if (listed.get(id) !== slotId)
-        this.contradicted(id, `listed on slot ${listed.get(id)}, expected ${slotId}`, out.trail);
+        this.contradicted(
+          id,
+          `listed on slot ${listed.get(id)}, expected ${slotId}`,
+          out.trail,
+          listed.get(id),
+        );
     }
     // Unknown outcomes past their quarantine: what is listed now is what the client holds.
     const { quarantineMs } = this.t.options;
@@ -758,7 +798,9 @@ class VirtualClient {
           (this.truth.history.has(id) ? `; it is the appointment of ${this.truth.history.get(id)}` : ''),
         out.trail,
       );
-      this.truth.reported.add(id); // reported once
+      // Reported once; from now on the client knows it holds it.
+      this.truth.history.delete(id);
+      this.truth.appointments.set(id, slotId);
     }
     for (const [id, since] of [...this.truth.uncertain]) {
       if (settled(since) && !listed.has(id)) {
