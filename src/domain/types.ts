@@ -80,6 +80,11 @@ export interface ClaimRecord {
   rescheduleRequestKey: string | null;
   /** The slot it was moved from, until the move is complete. */
   previousSlotId: string | null;
+  /**
+   * How many state changes the claim has had (0 when created). A request
+   * that decided on the claim as read can require it unchanged when it writes.
+   */
+  revision: number;
 }
 
 /** An appointment is a claim whose status is CONFIRMED or CANCELLED. */

@@ -214,33 +214,48 @@ export class BookingService {
     cmd: { appointmentId: string; userId: string; newSlotId: string },
     key: string | null,
   ): Promise<AppointmentView> {
-    const { claims, slotClaims } = this.deps;
-    const appointment = await this.ownedAppointment(cmd.appointmentId, cmd.userId);
-    if (appointment.status !== 'CONFIRMED') throw alreadyCancelled(cmd.appointmentId);
-    if (appointment.previousSlotId) await this.finishMove(appointment);
+    const first = await this.ownedAppointment(cmd.appointmentId, cmd.userId);
+    if (first.status !== 'CONFIRMED') throw alreadyCancelled(cmd.appointmentId);
+    let appointment = first;
+    if (first.previousSlotId) {
+      await this.finishMove(first);
+      appointment = await this.ownedAppointment(cmd.appointmentId, cmd.userId);
+      if (appointment.status !== 'CONFIRMED') throw alreadyCancelled(cmd.appointmentId);
+    }
     if (appointment.slotId === cmd.newSlotId) {
       // A retry of this very move (it completed, or the reconciler completed it).
-      if (appointment.previousSlotId || (key !== null && appointment.rescheduleRequestKey === key)) {
+      if (first.previousSlotId || (key !== null && appointment.rescheduleRequestKey === key)) {
         return this.view(appointment.id);
       }
       throw new DomainError('SAME_SLOT', 'the appointment is already on that slot', {
         appointmentId: appointment.id,
       });
     }
-    return slotClaims.gated(cmd.newSlotId, async () => {
+    try {
+      return await this.move(appointment, cmd.newSlotId, key);
+    } catch (err) {
+      if (key === null || !(err instanceof DomainError)) throw err;
+      return this.refuseMove(appointment, cmd.newSlotId, key, err);
+    }
+  }
+
+  private move(appointment: ClaimRecord, newSlotId: string, key: string | null): Promise<AppointmentView> {
+    const { claims, slotClaims } = this.deps;
+    return slotClaims.gated(newSlotId, async () => {
       const { claim } = await slotClaims.acquire({
-        slotId: cmd.newSlotId,
+        slotId: newSlotId,
         serviceId: appointment.serviceId,
         owner: { kind: 'appointment', id: appointment.id },
         onServiceMismatch: () =>
           new DomainError('DIFFERENT_SERVICE', 'an appointment can only move to a slot of its own service', {
-            slotId: cmd.newSlotId,
+            slotId: newSlotId,
           }),
         // The claim exists already: moving it is the write the unique index decides.
         record: async (slot, now) => {
           const moved = await claims.moveClaim({
             appointmentId: appointment.id,
             fromSlotId: appointment.slotId,
+            revision: appointment.revision,
             to: { slotId: slot.id, startTime: slot.startTime, endTime: slot.endTime },
             now,
             requestKey: key,
@@ -251,7 +266,7 @@ export class BookingService {
           const current = await claims.findById(appointment.id);
           if (!current || current.status !== 'CONFIRMED') throw alreadyCancelled(appointment.id);
           if (current.slotId === slot.id) return current; // it is where this request wants it
-          throw new DomainError('SLOT_BUSY', 'the appointment was moved meanwhile; retry', {
+          throw new DomainError('SLOT_BUSY', 'the appointment was changed meanwhile; retry', {
             appointmentId: appointment.id,
           });
         },
@@ -259,6 +274,34 @@ export class BookingService {
       await this.finishMove(claim);
       return this.view(appointment.id);
     });
+  }
+
+  /**
+   * Before a move with a request_id is refused, makes the refusal final: an
+   * earlier attempt of the same request, decided on the same revision and
+   * still on its way (its instance died mid-write, say), could otherwise move
+   * the appointment after the client was told it did not. A no-op change of
+   * that revision (a fence) settles it: either the earlier attempt has landed
+   * (the move is answered as done) or it never will.
+   */
+  private async refuseMove(
+    appointment: ClaimRecord,
+    newSlotId: string,
+    key: string,
+    refusal: DomainError,
+  ): Promise<AppointmentView> {
+    const { claims } = this.deps;
+    if (await claims.fence({ id: appointment.id, revision: appointment.revision })) throw refusal;
+    const current = await claims.findById(appointment.id);
+    if (
+      current?.status === 'CONFIRMED' &&
+      current.slotId === newSlotId &&
+      current.rescheduleRequestKey === key
+    ) {
+      await this.finishMove(current);
+      return this.view(current.id);
+    }
+    throw refusal;
   }
 
   /** Gives back the slot a moved appointment left, then forgets it. */
@@ -323,5 +366,6 @@ export function newClaim(opts: {
     rescheduledAt: null,
     rescheduleRequestKey: null,
     previousSlotId: null,
+    revision: 0,
   };
 }

@@ -144,6 +144,8 @@ export interface ClaimRepository {
   moveClaim(opts: {
     appointmentId: string;
     fromSlotId: string;
+    /** The revision the move was decided on: it happens only if the claim has not changed since. */
+    revision: number;
     to: { slotId: string; startTime: Date; endTime: Date };
     now: Date;
     /** The idempotency key of the move, so a retry is recognised after it completed. */
@@ -151,6 +153,18 @@ export interface ClaimRepository {
   }): Promise<ClaimRecord | null>;
   /** Clears `previousSlotId` once the old slot has been given back. */
   completeMove(opts: { appointmentId: string; now: Date }): Promise<void>;
+  /**
+   * Records a change of nothing on a claim still at `revision` (false if it
+   * has changed since). A request about to answer "no" uses it so that an
+   * earlier attempt of itself, decided on that revision and still on its way
+   * (from an instance that died, say), can no longer land afterwards.
+   */
+  fence(opts: { id: string; revision: number }): Promise<boolean>;
+  /**
+   * Applies transitions decided before `before` that their writer never
+   * applied (it crashed between deciding and writing); returns how many.
+   */
+  settleTransitions(opts: { before: Date; limit: number }): Promise<number>;
   /** Active claims (HELD or CONFIRMED) changed in [from, to]. */
   findActiveChangedBetween(from: Date, to: Date, limit: number): Promise<ClaimRecord[]>;
   /** A user's appointments (never holds), newest first (by creation time, then id). */

@@ -19,6 +19,8 @@ export interface RepairCounts {
   holdsExpired: number;
   slotsRepaired: number;
   movesCompleted: number;
+  /** Claim transitions decided by a request that crashed before writing them, now applied. */
+  transitionsSettled: number;
   requestsPurged: number;
   eventsRepublished: number;
 }
@@ -91,12 +93,18 @@ export class Reconciler {
       holdsExpired: 0,
       slotsRepaired: 0,
       movesCompleted: 0,
+      transitionsSettled: 0,
       requestsPurged: 0,
       eventsRepublished: 0,
     };
     const settled = new Date(now.getTime() - settings.graceMs);
     const since = new Date(now.getTime() - settings.lookbackMs);
 
+    // First what crashed requests decided: the repairs below then see it.
+    counts.transitionsSettled = await this.deps.claims.settleTransitions({
+      before: settled,
+      limit: settings.batchSize,
+    });
     counts.holdsExpired = await this.expireHolds(now);
     counts.slotsRepaired += await this.repairOwnedSlots(since, settled, now);
     const claimRepairs = await this.repairActiveClaims(since, settled, now);

@@ -135,6 +135,8 @@ export function claimDocument(
     rescheduledAt: null,
     rescheduleRequestKey: null,
     previousSlotId: null,
+    rev: 0,
+    revBy: null,
     ...overrides,
   };
 }

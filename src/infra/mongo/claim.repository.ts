@@ -5,15 +5,36 @@ import {
   type ClaimRepository,
   type Cursor,
 } from '../../services/ports';
-import type { ClaimDoc, Models } from './models';
+import { randomBytes } from 'node:crypto';
+import type { Types } from 'mongoose';
+import { DomainError } from '../../domain/errors';
+import type { ClaimDoc, Models, TransitionDoc } from './models';
 import { hex, isDuplicateKeyError, oid } from './object-ids';
 
 const AFTER = { returnDocument: 'after' } as const;
 /** The slot-claim value of a claim that no longer holds its slot. */
 const released = (id: string): string => `~${id}`;
 
+export interface ClaimRepositorySettings {
+  /** How long a decided transition's writer has to apply it before others do. */
+  rollForwardAfterMs: number;
+  /** How often a request waiting for another's transition looks again. */
+  pollMs: number;
+  /** Transitions a request lets overtake it before answering SLOT_BUSY. */
+  maxRounds: number;
+}
+
+const DEFAULT_SETTINGS: ClaimRepositorySettings = { rollForwardAfterMs: 5_000, pollMs: 25, maxRounds: 8 };
+
 export class MongoClaimRepository implements ClaimRepository {
-  constructor(private readonly models: Pick<Models, 'claims'>) {}
+  private readonly settings: ClaimRepositorySettings;
+
+  constructor(
+    private readonly models: Pick<Models, 'claims' | 'transitions'>,
+    settings: Partial<ClaimRepositorySettings> = {},
+  ) {
+    this.settings = { ...DEFAULT_SETTINGS, ...settings };
+  }
 
   async insert(c: ClaimRecord): Promise<void> {
     const doc: ClaimDoc = {
@@ -35,6 +56,8 @@ export class MongoClaimRepository implements ClaimRepository {
       rescheduledAt: null,
       rescheduleRequestKey: null,
       previousSlotId: null,
+      rev: 0,
+      revBy: null,
     };
     try {
       await this.models.claims.collection.insertOne(doc);
@@ -76,16 +99,18 @@ export class MongoClaimRepository implements ClaimRepository {
     validAfter: Date;
     now: Date;
   }): Promise<ClaimRecord | null> {
-    const filter: Record<string, unknown> = {
-      _id: oid(opts.holdId),
-      status: 'HELD',
-      userId: opts.userId,
-      slotId: oid(opts.slotId),
-      holdSecret: opts.secret,
-      expiresAt: { $gt: opts.validAfter },
-    };
-    if (opts.serviceId) filter.serviceId = oid(opts.serviceId);
-    return this.update(filter, { status: 'CONFIRMED', createdAt: opts.now, updatedAt: opts.now });
+    return this.transition(
+      opts.holdId,
+      (c) =>
+        c.status === 'HELD' &&
+        c.userId === opts.userId &&
+        c.slotId === opts.slotId &&
+        c.holdSecret === opts.secret &&
+        c.expiresAt !== null &&
+        c.expiresAt > opts.validAfter &&
+        (opts.serviceId === null || c.serviceId === opts.serviceId),
+      { status: 'CONFIRMED', createdAt: opts.now, updatedAt: opts.now },
+    );
   }
 
   releaseHold(opts: {
@@ -94,15 +119,17 @@ export class MongoClaimRepository implements ClaimRepository {
     secret: string;
     now: Date;
   }): Promise<ClaimRecord | null> {
-    return this.update(
-      { _id: oid(opts.holdId), status: 'HELD', userId: opts.userId, holdSecret: opts.secret },
+    return this.transition(
+      opts.holdId,
+      (c) => c.status === 'HELD' && c.userId === opts.userId && c.holdSecret === opts.secret,
       { status: 'RELEASED', slotClaim: released(opts.holdId), updatedAt: opts.now },
     );
   }
 
   expireHold(opts: { holdId: string; now: Date }): Promise<ClaimRecord | null> {
-    return this.update(
-      { _id: oid(opts.holdId), status: 'HELD', expiresAt: { $lte: opts.now } },
+    return this.transition(
+      opts.holdId,
+      (c) => c.status === 'HELD' && c.expiresAt !== null && c.expiresAt <= opts.now,
       { status: 'EXPIRED', slotClaim: released(opts.holdId), updatedAt: opts.now },
     );
   }
@@ -122,52 +149,63 @@ export class MongoClaimRepository implements ClaimRepository {
     reason: string;
     requestKey: string | null;
   }): Promise<ClaimRecord | null> {
-    return this.update(
-      { _id: oid(opts.appointmentId), status: 'CONFIRMED' },
+    return this.transition(opts.appointmentId, (c) => c.status === 'CONFIRMED', {
+      status: 'CANCELLED',
+      slotClaim: released(opts.appointmentId),
+      cancelledAt: opts.now,
+      cancellationReason: opts.reason,
+      cancelRequestKey: opts.requestKey,
+      updatedAt: opts.now,
+    });
+  }
+
+  moveClaim(opts: {
+    appointmentId: string;
+    fromSlotId: string;
+    revision: number;
+    to: { slotId: string; startTime: Date; endTime: Date };
+    now: Date;
+    requestKey: string | null;
+  }): Promise<ClaimRecord | null> {
+    return this.transition(
+      opts.appointmentId,
+      (c) => c.status === 'CONFIRMED' && c.slotId === opts.fromSlotId && c.revision === opts.revision,
       {
-        status: 'CANCELLED',
-        slotClaim: released(opts.appointmentId),
-        cancelledAt: opts.now,
-        cancellationReason: opts.reason,
-        cancelRequestKey: opts.requestKey,
+        slotId: oid(opts.to.slotId),
+        slotClaim: opts.to.slotId,
+        startTime: opts.to.startTime,
+        endTime: opts.to.endTime,
+        previousSlotId: oid(opts.fromSlotId),
+        rescheduledAt: opts.now,
+        rescheduleRequestKey: opts.requestKey,
         updatedAt: opts.now,
       },
     );
   }
 
-  async moveClaim(opts: {
-    appointmentId: string;
-    fromSlotId: string;
-    to: { slotId: string; startTime: Date; endTime: Date };
-    now: Date;
-    requestKey: string | null;
-  }): Promise<ClaimRecord | null> {
-    try {
-      return await this.update(
-        { _id: oid(opts.appointmentId), status: 'CONFIRMED', slotId: oid(opts.fromSlotId) },
-        {
-          slotId: oid(opts.to.slotId),
-          slotClaim: opts.to.slotId,
-          startTime: opts.to.startTime,
-          endTime: opts.to.endTime,
-          previousSlotId: oid(opts.fromSlotId),
-          rescheduledAt: opts.now,
-          rescheduleRequestKey: opts.requestKey,
-          updatedAt: opts.now,
-        },
-      );
-    } catch (err) {
-      if (isDuplicateKeyError(err)) {
-        throw new DuplicateSlotClaimError(`slot ${opts.to.slotId} already has an active claim`);
-      }
-      throw err;
-    }
+  async completeMove(opts: { appointmentId: string; now: Date }): Promise<void> {
+    await this.transition(opts.appointmentId, (c) => c.previousSlotId !== null, {
+      previousSlotId: null,
+      updatedAt: opts.now,
+    });
   }
 
-  async completeMove(opts: { appointmentId: string; now: Date }): Promise<void> {
-    await this.models.claims
-      .updateOne({ _id: oid(opts.appointmentId) }, { $set: { previousSlotId: null, updatedAt: opts.now } })
+  async fence(opts: { id: string; revision: number }): Promise<boolean> {
+    return (await this.transition(opts.id, (c) => c.revision === opts.revision, {})) !== null;
+  }
+
+  async settleTransitions(opts: { before: Date; limit: number }): Promise<number> {
+    const entries = await this.models.transitions
+      .find({ at: { $lte: opts.before } })
+      .sort({ at: 1 })
+      .limit(opts.limit)
+      .lean<TransitionDoc[]>()
       .exec();
+    let applied = 0;
+    for (const entry of entries) {
+      if (await this.settle(entry.claimId, entry.rev - 1, entry)) applied += 1;
+    }
+    return applied;
   }
 
   async findActiveChangedBetween(from: Date, to: Date, limit: number): Promise<ClaimRecord[]> {
@@ -203,14 +241,127 @@ export class MongoClaimRepository implements ClaimRepository {
     return docs.map(toClaimRecord);
   }
 
-  private async update(filter: Record<string, unknown>, set: Partial<ClaimDoc>): Promise<ClaimRecord | null> {
-    const doc = await this.models.claims
-      .findOneAndUpdate(filter, { $set: set }, AFTER)
-      .lean<ClaimDoc>()
-      .exec();
-    return doc ? toClaimRecord(doc) : null;
+  /**
+   * Changes a claim from the state `when` accepts, by `set`, if and only if
+   * this call decides the transition: it inserts `<id>:<revision + 1>` in
+   * claim_transitions (a unique `_id`: one transition per revision, atomically
+   * on every backend), then writes the claim conditioned on its revision, then
+   * forgets the entry. Null when the claim is missing or `when` refuses it,
+   * after any transition already decided on the revision read has landed (so
+   * that a "no" never contradicts a decision on its way). Throws
+   * DuplicateSlotClaimError when `set` would give the claim a slot that has an
+   * active claim (the transition is then undone), SLOT_BUSY (retry) when the
+   * claim keeps changing under it, or when its own write was overtaken.
+   */
+  private async transition(
+    id: string,
+    when: (claim: ClaimRecord) => boolean,
+    set: Partial<ClaimDoc>,
+  ): Promise<ClaimRecord | null> {
+    const claimId = oid(id);
+    for (let round = 0; round < this.settings.maxRounds; round++) {
+      const doc = await this.models.claims.findById(claimId).lean<ClaimDoc>().exec();
+      if (!doc) return null;
+      const rev = doc.rev ?? 0;
+      if (!when(toClaimRecord(doc))) {
+        if (await this.settle(claimId, rev)) continue;
+        return null;
+      }
+      const nonce = randomBytes(8).toString('hex');
+      const next: Partial<ClaimDoc> = { ...set, rev: rev + 1, revBy: nonce };
+      const entry: TransitionDoc = {
+        _id: entryId(claimId, rev + 1),
+        claimId,
+        rev: rev + 1,
+        set: next,
+        at: new Date(),
+      };
+      try {
+        await this.models.transitions.create(entry);
+      } catch (err) {
+        if (!isDuplicateKeyError(err)) throw err;
+        // Another transition from this revision won: let it land, then look again.
+        await this.settle(claimId, rev);
+        continue;
+      }
+      const written = await this.apply(claimId, rev, entry);
+      if (written?.revBy === nonce) {
+        await this.forget(entry._id);
+        return toClaimRecord(written);
+      }
+      // Not written by this call: rolled forward by another (it waited for us
+      // for `rollForwardAfterMs`), or overtaken. Which one is told by the claim.
+      const now = await this.models.claims.findById(claimId).lean<ClaimDoc>().exec();
+      await this.forget(entry._id);
+      if (now && (now.rev ?? 0) === rev + 1 && now.revBy === nonce) return toClaimRecord(now);
+      throw claimBusy(id);
+    }
+    throw claimBusy(id);
+  }
+
+  /**
+   * Writes a decided transition (`entry`) if the claim is still at `rev`.
+   * If the new state collides on the slot-claim index, the transition is
+   * undone (its entry removed) and DuplicateSlotClaimError thrown.
+   */
+  private async apply(claimId: Types.ObjectId, rev: number, entry: TransitionDoc): Promise<ClaimDoc | null> {
+    try {
+      return await this.models.claims
+        .findOneAndUpdate(
+          { _id: claimId, rev: rev === 0 ? { $in: [0, null] } : rev },
+          { $set: entry.set },
+          AFTER,
+        )
+        .lean<ClaimDoc>()
+        .exec();
+    } catch (err) {
+      if (!isDuplicateKeyError(err)) throw err;
+      await this.forget(entry._id);
+      const slot = typeof entry.set.slotClaim === 'string' ? entry.set.slotClaim : '?';
+      throw new DuplicateSlotClaimError(`slot ${slot} already has an active claim`);
+    }
+  }
+
+  /**
+   * If a transition from `rev` has been decided (its entry exists), waits
+   * until it has landed, or, once its writer has had `rollForwardAfterMs`
+   * (it crashed, say), applies it; then forgets the entry. True if there was
+   * one. A transition that can no longer be applied (its slot was taken
+   * meanwhile) is dropped.
+   */
+  private async settle(claimId: Types.ObjectId, rev: number, known?: TransitionDoc): Promise<boolean> {
+    const id = entryId(claimId, rev + 1);
+    const entry = known ?? (await this.models.transitions.findById(id).lean<TransitionDoc>().exec());
+    if (!entry) return false;
+    for (;;) {
+      const doc = await this.models.claims.findById(claimId, { rev: 1 }).lean<Pick<ClaimDoc, 'rev'>>().exec();
+      if (!doc || (doc.rev ?? 0) > rev) break;
+      const wait = entry.at.getTime() + this.settings.rollForwardAfterMs - Date.now();
+      if (wait <= 0) {
+        await this.apply(claimId, rev, entry).catch((err: unknown) => {
+          if (!(err instanceof DuplicateSlotClaimError)) throw err;
+        });
+        break;
+      }
+      await sleep(Math.min(this.settings.pollMs, wait));
+    }
+    await this.forget(id);
+    return true;
+  }
+
+  private async forget(entryKey: string): Promise<void> {
+    await this.models.transitions.deleteOne({ _id: entryKey }).exec();
   }
 }
+
+const entryId = (claimId: Types.ObjectId, rev: number): string => `${hex(claimId)}:${rev}`;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+const claimBusy = (id: string): DomainError =>
+  new DomainError('SLOT_BUSY', `appointment or hold ${id} is being changed by another request; retry`, {
+    claimId: id,
+  });
 
 export function toClaimRecord(doc: ClaimDoc): ClaimRecord {
   return {
@@ -231,5 +382,6 @@ export function toClaimRecord(doc: ClaimDoc): ClaimRecord {
     rescheduledAt: doc.rescheduledAt ?? null,
     rescheduleRequestKey: doc.rescheduleRequestKey ?? null,
     previousSlotId: doc.previousSlotId ? hex(doc.previousSlotId) : null,
+    revision: doc.rev ?? 0,
   };
 }

@@ -59,6 +59,31 @@ export interface ClaimDoc {
   rescheduledAt: Date | null;
   rescheduleRequestKey: string | null;
   previousSlotId: Types.ObjectId | null;
+  /**
+   * The claim's revision: how many transitions it has had (absent on claims
+   * written before revisions existed: 0). See `TransitionDoc`.
+   */
+  rev?: number;
+  /** Which transition wrote this revision (its nonce), so its writer can recognise it. */
+  revBy?: string | null;
+}
+
+/**
+ * A decided transition of a claim (collection `claim_transitions`), `_id`
+ * `<claim id>:<revision it creates>`. Inserting it is what decides the
+ * transition: the unique `_id` admits one transition from each revision,
+ * atomically on every MongoDB-wire backend (FerretDB 1.x applies a
+ * conditional update as a read followed by a write of the whole document, so
+ * two conditional updates of one claim can both "succeed"). Its writer then
+ * applies `set` to the claim and deletes it; one left behind (a crash in
+ * between) is applied by whoever next touches the claim, or by the reconciler.
+ */
+export interface TransitionDoc {
+  _id: string;
+  claimId: Types.ObjectId;
+  rev: number;
+  set: Record<string, unknown>;
+  at: Date;
 }
 
 /** What a request with a request_id returned (collection `request_log`). */
@@ -137,6 +162,8 @@ const claimSchema = new Schema<ClaimDoc>(
     rescheduledAt: { type: Date, default: null },
     rescheduleRequestKey: { type: String, default: null },
     previousSlotId: { type: Schema.Types.ObjectId, default: null },
+    rev: { type: Number, default: 0 },
+    revBy: { type: String, default: null },
   },
   { ...options, collection: 'appointments' },
 );
@@ -146,6 +173,19 @@ claimSchema.index({ userId: 1, status: 1, createdAt: -1, _id: -1 }, { name: 'use
 // The reconciler's scans: active claims by last change, and expired holds.
 claimSchema.index({ status: 1, updatedAt: 1 }, { name: 'status_updated' });
 claimSchema.index({ status: 1, expiresAt: 1 }, { name: 'status_expiry' });
+
+const transitionSchema = new Schema<TransitionDoc>(
+  {
+    _id: { type: String, required: true },
+    claimId: { type: Schema.Types.ObjectId, required: true },
+    rev: { type: Number, required: true },
+    set: { type: Schema.Types.Mixed, required: true },
+    at: { type: Date, required: true },
+  },
+  { ...options, collection: 'claim_transitions' },
+);
+// The reconciler's scan for transitions left behind.
+transitionSchema.index({ at: 1 }, { name: 'at' });
 
 const idempotencySchema = new Schema<IdempotencyDoc>(
   {
@@ -162,6 +202,7 @@ export interface Models {
   services: Model<ServiceDoc>;
   slots: Model<SlotDoc>;
   claims: Model<ClaimDoc>;
+  transitions: Model<TransitionDoc>;
   requests: Model<IdempotencyDoc>;
 }
 
@@ -170,13 +211,14 @@ export function registerModels(connection: Connection): Models {
     services: connection.model<ServiceDoc>('Service', serviceSchema),
     slots: connection.model<SlotDoc>('Slot', slotSchema),
     claims: connection.model<ClaimDoc>('Claim', claimSchema),
+    transitions: connection.model<TransitionDoc>('ClaimTransition', transitionSchema),
     requests: connection.model<IdempotencyDoc>('RequestLog', idempotencySchema),
   };
 }
 
 /** Creates the collections and every declared index; safe to run on each start. */
 export async function ensureIndexes(models: Models): Promise<void> {
-  for (const model of [models.services, models.slots, models.claims, models.requests]) {
+  for (const model of [models.services, models.slots, models.claims, models.transitions, models.requests]) {
     await model.createCollection().catch((err: unknown) => {
       // NamespaceExists (48): another instance created it first.
       if ((err as { code?: number }).code !== 48) throw err;
