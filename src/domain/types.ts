@@ -4,7 +4,13 @@ export type SlotStatus = 'AVAILABLE' | 'LOCKED' | 'BOOKED';
 export type AppointmentStatus = 'CONFIRMED' | 'CANCELLED';
 /** A hold is a claim record too; once confirmed it is the appointment. */
 export type HoldStatus = 'HELD' | 'RELEASED' | 'EXPIRED';
-export type ClaimStatus = AppointmentStatus | HoldStatus;
+/**
+ * VOID: the id of a booking request (with a request_id) that was refused,
+ * recorded so that an earlier attempt of that request still on its way (from
+ * an instance that died mid-request, say) can no longer create it afterwards.
+ * Never active, never listed.
+ */
+export type ClaimStatus = AppointmentStatus | HoldStatus | 'VOID';
 
 export interface Price {
   amountMinor: number;

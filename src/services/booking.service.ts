@@ -9,7 +9,7 @@ import {
 } from '../domain/types';
 import type { HoldToken } from './hold-token';
 import { idFromKey, type Idempotency } from './idempotency';
-import type { ClaimRepository, Clock, ServiceRepository } from './ports';
+import { DuplicateClaimIdError, type ClaimRepository, type Clock, type ServiceRepository } from './ports';
 import { activeService, slotUnavailable, type SlotClaims } from './slot-claims';
 
 export interface BookingDeps {
@@ -57,12 +57,24 @@ export class BookingService {
     );
   }
 
-  private bookFreeSlot(
+  private async bookFreeSlot(
     cmd: { slotId: string; userId: string; serviceId: string | null },
     key: string | null,
   ): Promise<AppointmentView> {
-    const { slotClaims } = this.deps;
     const id = key ? idFromKey(key) : this.deps.newId();
+    try {
+      return await this.takeFreeSlot(cmd, id);
+    } catch (err) {
+      if (key === null || !isFinalRefusal(err)) throw err;
+      return this.refuseBooking(cmd, id, err);
+    }
+  }
+
+  private takeFreeSlot(
+    cmd: { slotId: string; userId: string; serviceId: string | null },
+    id: string,
+  ): Promise<AppointmentView> {
+    const { slotClaims } = this.deps;
     return slotClaims.gated(
       cmd.slotId,
       async () => {
@@ -90,10 +102,47 @@ export class BookingService {
   }
 
   /**
+   * Before a booking with a request_id is refused, makes the refusal final:
+   * an earlier attempt of the same request still on its way (its instance
+   * died before answering, and its insert reaches the database late) could
+   * otherwise book the slot after the client was told it could not. The
+   * appointment id the request would create is recorded as VOID; if that id
+   * exists already, the earlier attempt got there first and is the answer.
+   */
+  private async refuseBooking(
+    cmd: { slotId: string; userId: string; serviceId: string | null },
+    id: string,
+    refusal: DomainError,
+  ): Promise<AppointmentView> {
+    const { claims, slots, clock } = this.deps;
+    const slot = await slots.findById(cmd.slotId);
+    if (!slot) throw refusal;
+    const voided = await claims
+      .insert(newClaim({ id, userId: cmd.userId, slot, status: 'VOID', now: clock() }))
+      .then(
+        () => true,
+        (err: unknown) => {
+          if (err instanceof DuplicateClaimIdError) return false;
+          throw err;
+        },
+      );
+    if (voided) throw refusal;
+    const existing = await claims.findById(id);
+    if (
+      existing?.status === 'CONFIRMED' &&
+      existing.userId === cmd.userId &&
+      existing.slotId === cmd.slotId
+    ) {
+      return this.view(id);
+    }
+    throw refusal;
+  }
+
+  /**
    * Confirms a hold: the hold's claim record becomes the appointment in one
-   * conditional write, only while the hold has more than the margin left (so
-   * that, even where a conditional write is not atomic, a confirmation cannot
-   * interleave with the hold's expiry). Then the slot projection follows.
+   * claim transition (decided atomically against the hold's release or
+   * expiry, see ClaimRepository), only while the hold has more than the
+   * margin left. Then the slot projection follows.
    */
   private async confirmHold(
     cmd: { slotId: string; userId: string; serviceId: string | null },
@@ -128,11 +177,17 @@ export class BookingService {
           claim = existing; // a retry: the hold was confirmed by a previous attempt
           break;
         case 'HELD':
+          // Too late to confirm. Fence the revision read, so that an earlier attempt of this
+          // confirmation still on its way cannot land after this answer; if one just did, it stands.
+          if (await claims.fence({ id: existing.id, revision: existing.revision }))
+            throw holdExpired(cmd.slotId);
+          claim = await claims.findById(existing.id);
+          if (claim?.status !== 'CONFIRMED') throw holdExpired(cmd.slotId);
+          break;
         case 'EXPIRED':
-          throw new DomainError('HOLD_EXPIRED', 'the hold has expired; hold or book the slot again', {
-            slotId: cmd.slotId,
-          });
+          throw holdExpired(cmd.slotId);
         case 'RELEASED':
+        case 'VOID':
           throw new DomainError('HOLD_NOT_FOUND', 'the hold was released', { slotId: cmd.slotId });
         case 'CANCELLED':
           throw new DomainError('HOLD_ALREADY_USED', 'the hold was confirmed and then cancelled', {
@@ -334,6 +389,14 @@ export class BookingService {
   }
 }
 
+const holdExpired = (slotId: string): DomainError =>
+  new DomainError('HOLD_EXPIRED', 'the hold has expired; hold or book the slot again', { slotId });
+
+/** Refusals a retry of the same request would get again (not "busy, retry"). */
+const isFinalRefusal = (err: unknown): err is DomainError =>
+  err instanceof DomainError &&
+  (err.reason === 'SLOT_UNAVAILABLE' || err.reason === 'SLOT_IN_PAST' || err.reason === 'SERVICE_INACTIVE');
+
 const alreadyCancelled = (appointmentId: string): DomainError =>
   new DomainError('APPOINTMENT_ALREADY_CANCELLED', `appointment ${appointmentId} is already cancelled`, {
     appointmentId,
@@ -343,7 +406,7 @@ export function newClaim(opts: {
   id: string;
   userId: string;
   slot: SlotRecord;
-  status: 'CONFIRMED' | 'HELD';
+  status: 'CONFIRMED' | 'HELD' | 'VOID';
   now: Date;
   expiresAt?: Date;
   holdSecret?: string;

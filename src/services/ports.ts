@@ -98,7 +98,8 @@ export class DuplicateClaimIdError extends Error {
 
 export interface ClaimRepository {
   /**
-   * Records an active claim (HELD or CONFIRMED). The unique slot-claim index
+   * Records a claim: an active one (HELD or CONFIRMED), or a VOID one (which
+   * claims no slot and only reserves its id). The unique slot-claim index
    * admits one active claim per slot: DuplicateSlotClaimError when the slot has
    * one; DuplicateClaimIdError when a claim with this id exists.
    */

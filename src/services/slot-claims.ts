@@ -168,7 +168,8 @@ export class SlotClaims {
   /**
    * Inserts a new claim. If a claim with its id exists, this is a retry of
    * the same request (ids derive from the request_id): the existing claim is
-   * returned when it is the same request's, else REQUEST_ID_REUSED.
+   * returned when it is the same request's, SLOT_UNAVAILABLE when the same
+   * request was refused (a VOID claim), else REQUEST_ID_REUSED.
    */
   async insertOrResume(
     claim: ClaimRecord,
@@ -181,6 +182,14 @@ export class SlotClaims {
       if (!(err instanceof DuplicateClaimIdError)) throw err;
       const existing = await this.deps.claims.findById(claim.id);
       if (existing && sameRequest(existing)) return existing;
+      // The same request was refused before (see BookingService.refuseBooking): so it stays.
+      if (
+        existing?.status === 'VOID' &&
+        existing.userId === claim.userId &&
+        existing.slotId === claim.slotId
+      ) {
+        throw slotUnavailable(claim.slotId);
+      }
       throw requestIdReused();
     }
   }

@@ -15,6 +15,7 @@ import {
   type SlotDoc,
   type TransitionDoc,
 } from '../../src/infra/mongo/models';
+import { idFromKey } from '../../src/services/idempotency';
 import { claimDocument, serviceWithSlots } from '../factories';
 import { failure, invariantViolations, rpc, startTestApp, type TestApp } from '../support/harness';
 
@@ -190,6 +191,64 @@ describe('claim transitions', () => {
       slotId: oid(slotIds[2]!),
       rev: (before!.rev ?? 0) + 1,
     });
+  });
+
+  it('a refused booking with a request_id is final: an earlier attempt of it arriving late cannot create the appointment', async () => {
+    const api = rpc(t.client);
+    const user = newUser('patient');
+    const requestId = '0b5f3f0e-41a4-4c71-9a55-5c8f4b8d2e31';
+    const other = newUser('other');
+    const taken = (await api.bookSlot({ slotId: slotIds[7]!, userId: other })).appointment!;
+
+    const e = await failure(api.bookSlot({ slotId: slotIds[7]!, userId: user, requestId }));
+    expect(e.reason).toBe('SLOT_UNAVAILABLE');
+
+    // The appointment id that request creates is spoken for (VOID): a late insert of it fails...
+    const id = idFromKey(`BookSlot:${user}:${requestId}`);
+    expect(await claims().findOne({ _id: oid(id) })).toMatchObject({ status: 'VOID', slotClaim: `~${id}` });
+    const s7 = await slot(slotIds[7]!);
+    await expect(
+      repo.insert({
+        ...(await repo.findById(taken.id))!,
+        id,
+        userId: user,
+        slotId: slotIds[7]!,
+        startTime: s7.startTime,
+        endTime: s7.endTime,
+      }),
+    ).rejects.toThrow(/exists already/);
+    // ...a retry gets the original answer even once the slot is free, and the VOID is never listed.
+    await api.cancelAppointment({ appointmentId: taken.id, userId: other, reason: '' });
+    expect((await failure(api.bookSlot({ slotId: slotIds[7]!, userId: user, requestId }))).reason).toBe(
+      'SLOT_UNAVAILABLE',
+    );
+    expect(
+      (await api.listAppointments({ userId: user, status: 0, pageSize: 50, pageToken: '' })).appointments,
+    ).toEqual([]);
+    // A new request books it.
+    const booked = await api.bookSlot({
+      slotId: slotIds[7]!,
+      userId: user,
+      requestId: `${requestId.slice(0, -1)}2`,
+    });
+    expect(booked.appointment!.userId).toBe(user);
+    expect(await invariantViolations(t.db, serviceId)).toEqual([]);
+  });
+
+  it('a hold refused as too late to confirm is fenced: a confirmation decided on the revision it saw cannot land', async () => {
+    const api = rpc(t.client);
+    const user = newUser('holder');
+    const hold = await api.holdSlot({ slotId: slotIds[8]!, userId: user, ttlSeconds: 1 });
+    const holdId = hold.holdToken.split('.')[0]!;
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+
+    const e = await failure(api.bookSlot({ slotId: slotIds[8]!, userId: user, holdToken: hold.holdToken }));
+
+    expect(e.reason).toBe('HOLD_EXPIRED');
+    // The refusal took revision 1: an earlier attempt's transition (0 -> 1) can no longer be decided.
+    expect(await claims().findOne({ _id: oid(holdId) })).toMatchObject({ status: 'HELD', rev: 1 });
+    // A transition decided on revision 0 (an earlier attempt's confirmation, late) finds it moved on.
+    expect(await repo.fence({ id: holdId, revision: 0 })).toBe(false);
   });
 
   it('a move that collides on its new slot is undone: the claim stays, and its next transition is not blocked', async () => {

@@ -43,7 +43,7 @@ export class MongoClaimRepository implements ClaimRepository {
       serviceId: oid(c.serviceId),
       slotId: oid(c.slotId),
       status: c.status,
-      slotClaim: c.slotId,
+      slotClaim: c.status === 'HELD' || c.status === 'CONFIRMED' ? c.slotId : released(c.id),
       startTime: c.startTime,
       endTime: c.endTime,
       createdAt: c.createdAt,

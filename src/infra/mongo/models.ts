@@ -39,7 +39,7 @@ export interface ClaimDoc {
   userId: string;
   serviceId: Types.ObjectId;
   slotId: Types.ObjectId;
-  status: 'HELD' | 'CONFIRMED' | 'CANCELLED' | 'RELEASED' | 'EXPIRED';
+  status: 'HELD' | 'CONFIRMED' | 'CANCELLED' | 'RELEASED' | 'EXPIRED' | 'VOID';
   /**
    * The arbiter of "one active claim per slot", under a plain unique index
    * (no partial index needed): the slot id (hex) while the claim is active
@@ -147,7 +147,7 @@ const claimSchema = new Schema<ClaimDoc>(
     status: {
       type: String,
       required: true,
-      enum: ['HELD', 'CONFIRMED', 'CANCELLED', 'RELEASED', 'EXPIRED'],
+      enum: ['HELD', 'CONFIRMED', 'CANCELLED', 'RELEASED', 'EXPIRED', 'VOID'],
     },
     slotClaim: { type: String, required: true },
     startTime: { type: Date, required: true },
