@@ -251,6 +251,23 @@ describe('claim transitions', () => {
     expect(await repo.fence({ id: holdId, revision: 0 })).toBe(false);
   });
 
+  it('a claim stored before revisions existed (no rev field) changes like any other', async () => {
+    const legacy = claimDocument(await slot(slotIds[9]!), { status: 'CONFIRMED', userId: newUser('legacy') });
+    delete legacy.rev;
+    delete legacy.revBy;
+    await claims().insertOne(legacy);
+
+    const cancelled = await repo.cancel({
+      appointmentId: legacy._id.toHexString(),
+      now: new Date(),
+      reason: '',
+      requestKey: null,
+    });
+
+    expect(cancelled).toMatchObject({ status: 'CANCELLED', revision: 1 });
+    expect(await claims().findOne({ _id: legacy._id })).toMatchObject({ status: 'CANCELLED', rev: 1 });
+  });
+
   it('a move that collides on its new slot is undone: the claim stays, and its next transition is not blocked', async () => {
     const api = rpc(t.client);
     const user = newUser('patient');

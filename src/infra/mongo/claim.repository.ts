@@ -289,11 +289,21 @@ export class MongoClaimRepository implements ClaimRepository {
         await this.forget(entry._id);
         return toClaimRecord(written);
       }
-      // Not written by this call: rolled forward by another (it waited for us
-      // for `rollForwardAfterMs`), or overtaken. Which one is told by the claim.
+      // Not written by this call. Either the claim had moved on before our entry
+      // went in (another transition from `rev` landed and forgot its entry after
+      // we read it): decide again. Or another request applied our entry for us,
+      // having waited `rollForwardAfterMs` for us to (only then, and only while
+      // the claim was still at `rev`). Revision `rev + 1` tells which, as only
+      // one entry can ever have been applied at it; if the claim has changed
+      // again since, only the time taken can tell.
       const now = await this.models.claims.findById(claimId).lean<ClaimDoc>().exec();
       await this.forget(entry._id);
-      if (now && (now.rev ?? 0) === rev + 1 && now.revBy === nonce) return toClaimRecord(now);
+      if (!now) return null;
+      if ((now.rev ?? 0) === rev + 1) {
+        if (now.revBy === nonce) return toClaimRecord(now);
+        continue;
+      }
+      if (Date.now() - entry.at.getTime() < this.settings.rollForwardAfterMs / 2) continue;
       throw claimBusy(id);
     }
     throw claimBusy(id);
