@@ -166,6 +166,8 @@ export interface ClaimRepository {
    * applied (it crashed between deciding and writing); returns how many.
    */
   settleTransitions(opts: { before: Date; limit: number }): Promise<number>;
+  /** Deletes VOID claims (refused requests' ids) created before `cutoff`; returns how many. */
+  deleteVoidOlderThan(cutoff: Date): Promise<number>;
   /** Active claims (HELD or CONFIRMED) changed in [from, to]. */
   findActiveChangedBetween(from: Date, to: Date, limit: number): Promise<ClaimRecord[]>;
   /** A user's appointments (never holds), newest first (by creation time, then id). */

@@ -21,6 +21,7 @@ export interface RepairCounts {
   movesCompleted: number;
   /** Claim transitions decided by a request that crashed before writing them, now applied. */
   transitionsSettled: number;
+  /** request_log entries and VOID claims (refused requests) past REQUEST_ID_RETENTION_MS. */
   requestsPurged: number;
   eventsRepublished: number;
 }
@@ -117,9 +118,11 @@ export class Reconciler {
         settings.batchSize,
       ),
     );
-    counts.requestsPurged = await this.deps.requests.deleteOlderThan(
-      new Date(now.getTime() - settings.requestRetentionMs),
-    );
+    // Request results, and the ids of refused bookings (kept as long, so a retry gets the same answer).
+    const requestCutoff = new Date(now.getTime() - settings.requestRetentionMs);
+    counts.requestsPurged =
+      (await this.deps.requests.deleteOlderThan(requestCutoff)) +
+      (await this.deps.claims.deleteVoidOlderThan(requestCutoff));
     this.deps.onPass?.(counts);
     return counts;
   }

@@ -237,6 +237,22 @@ describe('reconciler repairs (grace 0)', () => {
     expect(await store.requests.findOne({ _id: old })).toBeNull();
     expect(await store.requests.findOne({ _id: recent })).not.toBeNull();
   });
+
+  it('purges VOID claims (ids of refused bookings) older than REQUEST_ID_RETENTION_MS, and only those', async () => {
+    const old = await store.insertClaim(slotIds[5]!, { status: 'VOID', createdAt: secondsAgo(120) });
+    const recent = await store.insertClaim(slotIds[5]!, { status: 'VOID', createdAt: secondsAgo(30) });
+    const cancelled = await store.insertClaim(slotIds[5]!, {
+      status: 'CANCELLED',
+      createdAt: secondsAgo(120),
+    });
+
+    const counts = await t.app.reconciler.runOnce();
+
+    expect(counts.requestsPurged).toBeGreaterThanOrEqual(1);
+    expect(await store.claims.findOne({ _id: old._id })).toBeNull();
+    expect(await store.claims.findOne({ _id: recent._id })).not.toBeNull();
+    expect(await store.claims.findOne({ _id: cancelled._id })).not.toBeNull();
+  });
 });
 
 describe('reconciler grace period (RECONCILER_GRACE_MS 10 min)', () => {

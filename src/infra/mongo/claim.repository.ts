@@ -194,6 +194,11 @@ export class MongoClaimRepository implements ClaimRepository {
     return (await this.transition(opts.id, (c) => c.revision === opts.revision, {})) !== null;
   }
 
+  async deleteVoidOlderThan(cutoff: Date): Promise<number> {
+    const result = await this.models.claims.deleteMany({ status: 'VOID', createdAt: { $lt: cutoff } }).exec();
+    return result.deletedCount;
+  }
+
   async settleTransitions(opts: { before: Date; limit: number }): Promise<number> {
     const entries = await this.models.transitions
       .find({ at: { $lte: opts.before } })
