@@ -162,6 +162,36 @@ describe('classifyError', () => {
     expect(classifyError(unlabelled).error.code).toBe(Code.INTERNAL);
   });
 
+  it.each([
+    [
+      'FerretDB SQLite busy',
+      1,
+      '[collection.go:135 sqlite.(*collection).InsertAll.func1] database is locked (5) (SQLITE_BUSY)',
+    ],
+    ['MongoDB LockTimeout', 24, 'Unable to acquire lock'],
+    ['MongoDB WriteConflict', 112, 'WriteConflict error'],
+    ['MongoDB ExceededTimeLimit', 262, 'operation exceeded time limit'],
+  ])('reports a busy database (%s) as UNAVAILABLE, without its message', (_what, code, message) => {
+    const err = Object.assign(new Error(message), {
+      name: 'MongoServerError',
+      code,
+      hasErrorLabel: () => false,
+    });
+    const classified = classifyError(err);
+    expect(classified.error.code).toBe(Code.UNAVAILABLE);
+    expect(classified.reason).toBe('BACKEND_UNAVAILABLE');
+    expect(classified.error.details).not.toContain('locked');
+  });
+
+  it('keeps other server errors INTERNAL (a duplicate key escaping the repositories is a bug)', () => {
+    const err = Object.assign(new Error('E11000 duplicate key error'), {
+      name: 'MongoServerError',
+      code: 11000,
+      hasErrorLabel: () => false,
+    });
+    expect(classifyError(err).error.code).toBe(Code.INTERNAL);
+  });
+
   it('does not treat an object merely named like a driver error as transient', () => {
     expect(classifyError({ name: 'MongoNetworkError', message: 'x' }).error.code).toBe(Code.INTERNAL);
   });
