@@ -10,6 +10,7 @@
  * Meant to be run on two commits back to back (the same file copied into the other checkout).
  */
 import { performance } from 'node:perf_hooks';
+import { createService } from '../test/factories';
 import { obtainBackingServices } from '../test/support/backing-services';
 
 interface Options {
@@ -69,24 +70,8 @@ async function main(): Promise<void> {
     const api = rpc(t.client);
     const n = opts.appointments;
     const days = Math.ceil((3 * n) / 16) + 1;
-    const service = (
-      await api.createService({
-        service: {
-          id: '',
-          name: 'transition cost',
-          description: '',
-          address: '',
-          price: { amountMinor: 100, currencyCode: 'EUR' },
-          timeZone: 'UTC',
-          openingTime: { hours: 9, minutes: 0, seconds: 0, nanos: 0 },
-          closingTime: { hours: 17, minutes: 0, seconds: 0, nanos: 0 },
-          slotDurationMinutes: 30,
-          active: true,
-          createTime: undefined,
-          updateTime: undefined,
-        },
-      })
-    ).service!;
+    // 9:00-17:00 in 30-minute slots: 16 a day.
+    const service = await createService(api, { name: 'transition cost', timeZone: 'UTC' });
     const date = (d: Date) => ({ year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() });
     const first = new Date(Date.now() + 7 * 86_400_000);
     await api.generateSlots({

@@ -30,6 +30,24 @@ describe('claim transitions', () => {
   let serviceId: string;
   const claims = () => t.db.collection<ClaimDoc>('appointments');
   const transitions = () => t.db.collection<TransitionDoc>('claim_transitions');
+  /** What a request that decided to cancel `appointmentId` (revision 0 -> 1) and crashed before writing leaves. */
+  const leaveCrashedCancel = (appointmentId: string, reason: string, at: Date) =>
+    transitions().insertOne({
+      _id: `${appointmentId}:1`,
+      claimId: oid(appointmentId),
+      rev: 1,
+      set: {
+        status: 'CANCELLED',
+        slotClaim: `~${appointmentId}`,
+        cancelledAt: at,
+        cancellationReason: reason,
+        cancelRequestKey: null,
+        updatedAt: at,
+        rev: 1,
+        revBy: 'crashed-request',
+      },
+      at,
+    });
   const slot = async (id: string): Promise<SlotDoc> =>
     (await t.db.collection<SlotDoc>('slots').findOne({ _id: oid(id) }))!;
 
@@ -96,24 +114,9 @@ describe('claim transitions', () => {
     const api = rpc(t.client);
     const user = newUser('patient');
     const booked = (await api.bookSlot({ slotId: slotIds[0]!, userId: user })).appointment!;
-    // The crashed request had decided to cancel it (rev 0 -> 1) and never wrote the claim.
-    await transitions().insertOne({
-      _id: `${booked.id}:1`,
-      claimId: oid(booked.id),
-      rev: 1,
-      set: {
-        status: 'CANCELLED',
-        slotClaim: `~${booked.id}`,
-        cancelledAt: new Date(),
-        cancellationReason: 'decided by a request that crashed',
-        cancelRequestKey: null,
-        updatedAt: new Date(),
-        rev: 1,
-        revBy: 'crashed-request',
-      },
-      // Decided 4 s ago: the writer's 5 s (the app's default) are nearly up.
-      at: new Date(Date.now() - 4_000),
-    });
+    // The crashed request had decided to cancel it (rev 0 -> 1) and never wrote the claim,
+    // 4 s ago: the writer's 5 s (the app's default) are nearly up.
+    await leaveCrashedCancel(booked.id, 'decided by a request that crashed', new Date(Date.now() - 4_000));
 
     // Another cancel now: it must find the first one decided, wait for its writer, apply it and say so.
     const e = await failure(
@@ -133,21 +136,7 @@ describe('claim transitions', () => {
   it('the reconciler applies a transition left behind by a crash, then frees the slot', async () => {
     const api = rpc(t.client);
     const booked = (await api.bookSlot({ slotId: slotIds[1]!, userId: newUser('patient') })).appointment!;
-    await transitions().insertOne({
-      _id: `${booked.id}:1`,
-      claimId: oid(booked.id),
-      rev: 1,
-      set: {
-        status: 'CANCELLED',
-        slotClaim: `~${booked.id}`,
-        cancelledAt: new Date(),
-        cancellationReason: 'crashed',
-        updatedAt: new Date(),
-        rev: 1,
-        revBy: 'crashed-request',
-      },
-      at: new Date(Date.now() - 60_000),
-    });
+    await leaveCrashedCancel(booked.id, 'crashed', new Date(Date.now() - 60_000));
 
     const counts = await t.app.reconciler.runOnce();
 
