@@ -2,9 +2,10 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import { get } from 'node:http';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import type { Job } from '../worker';
+
+export { freePort } from '../../test/support/probes';
 
 export class Worker {
   private readonly child: ChildProcess;
@@ -92,18 +93,6 @@ export function control<T>(port: number, pathAndQuery: string, timeoutMs = 60_00
     });
     req.on('timeout', () => req.destroy(new Error(`${pathAndQuery}: timed out`)));
     req.on('error', reject);
-  });
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (addr && typeof addr === 'object' ? resolve(addr.port) : reject(new Error('no port'))));
-    });
   });
 }
 

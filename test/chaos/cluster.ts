@@ -12,11 +12,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
+import type * as net from 'node:net';
 import * as path from 'node:path';
 import { credentials } from '@grpc/grpc-js';
-import mongoose from 'mongoose';
 import { BookingServiceClient } from '../../src/gen/booking/v1/booking_service';
+import { mongoPing, redisPing } from '../support/probes';
 import { errorText, freePort, sleep, tailOf, waitUntil } from './util';
 
 const SUPERVISOR = `
@@ -129,40 +129,6 @@ export class Supervised {
 }
 
 // ---------------------------------------------------------------------------
-
-export async function mongoPing(uri: string): Promise<boolean> {
-  const client = new mongoose.mongo.MongoClient(uri, {
-    serverSelectionTimeoutMS: 1_000,
-    connectTimeoutMS: 1_000,
-    directConnection: true,
-  });
-  try {
-    await client.db('admin').command({ ping: 1 });
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.close(true).catch(() => undefined);
-  }
-}
-
-function redisPing(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    let buf = '';
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1_000, () => done(false));
-    socket.on('error', () => done(false));
-    socket.on('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (d) => {
-      buf += d.toString('latin1');
-      if (buf.includes('\r\n')) done(buf.startsWith('+PONG'));
-    });
-  });
-}
 
 /** Whether a booking instance answers a cheap RPC. */
 export function instanceReady(port: number, timeoutMs = 1_000): Promise<boolean> {
@@ -336,7 +302,7 @@ export class Cluster {
       }
     }
     throw new Error(
-      `could not start ferretdb: ${errorText(lastError)}\n${tailOf(path.join(this.dir, 'ferretdb.log'))}`,
+      `could not start ferretdb: ${errorText(lastError)}\n${tailOf(path.join(this.dir, 'ferretdb.log'), 25)}`,
     );
   }
 
@@ -374,7 +340,7 @@ export class Cluster {
       }
     }
     throw new Error(
-      `could not start redis-server: ${errorText(lastError)}\n${tailOf(path.join(this.dir, 'redis.log'))}`,
+      `could not start redis-server: ${errorText(lastError)}\n${tailOf(path.join(this.dir, 'redis.log'), 25)}`,
     );
   }
 

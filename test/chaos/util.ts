@@ -1,6 +1,7 @@
 /** Small helpers shared by the chaos runner: a seeded PRNG, sleeping, ports, files. */
-import * as fs from 'node:fs';
-import * as net from 'node:net';
+import { freePort } from '../support/probes';
+
+export { errorText, freePort, tailOf, waitUntil } from '../support/probes';
 
 /** mulberry32: a tiny deterministic PRNG, so `--seed` reproduces the choices (not the timing). */
 export class Rng {
@@ -60,19 +61,6 @@ export class Rng {
 export const sleep = (ms: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
-/** A TCP port that was free on 127.0.0.1 a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (addr && typeof addr === 'object' ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
 /** Several distinct free ports. */
 export async function freePorts(n: number): Promise<number[]> {
   const ports = new Set<number>();
@@ -80,32 +68,6 @@ export async function freePorts(n: number): Promise<number[]> {
   if (ports.size < n) throw new Error(`could not find ${n} free ports`);
   return [...ports];
 }
-
-/** Polls `check` every `everyMs` until it is true; throws after `timeoutMs`. */
-export async function waitUntil(
-  check: () => Promise<boolean> | boolean,
-  timeoutMs: number,
-  what: string,
-  everyMs = 100,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`${what} not ready after ${timeoutMs} ms`);
-    await sleep(everyMs);
-  }
-}
-
-/** The last `lines` lines of a file ('' if unreadable). */
-export function tailOf(file: string, lines = 25): string {
-  try {
-    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '';
-  }
-}
-
-export const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /** Increments `map[key]`. */
 export function bump(map: Record<string, number>, key: string, by = 1): void {

@@ -22,10 +22,20 @@
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
+import type * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { mongo as MongoDriver } from 'mongoose';
+import {
+  errorText,
+  freePort,
+  isExecutable,
+  mongoPing,
+  portFree,
+  redisPing,
+  tailOf,
+  waitUntil,
+} from './probes';
 
 export type BackingKind = 'external' | 'testcontainers' | 'local-binaries';
 
@@ -274,7 +284,7 @@ async function startRedisContainer(env: NodeJS.ProcessEnv): Promise<Started> {
   const port = container.getMappedPort(6379);
   const host = hostOf(container.getHost());
   try {
-    await waitUntil(() => redisPing(host, port), START_TIMEOUT_MS, `Redis container ${image}`);
+    await waitUntil(() => redisPing(port, host), START_TIMEOUT_MS, `Redis container ${image}`);
   } catch (err) {
     await container.stop().catch(() => {});
     throw err;
@@ -398,7 +408,7 @@ async function startLocalRedis(
       ],
     ],
     uri: (port) => `redis://127.0.0.1:${port}`,
-    ready: (port) => redisPing('127.0.0.1', port),
+    ready: (port) => redisPing(port),
   });
 }
 
@@ -573,23 +583,6 @@ class PortMemo {
 // ---------------------------------------------------------------------------
 // probes and helpers
 
-async function mongoPing(uri: string): Promise<boolean> {
-  const { MongoClient } = await mongoDriver();
-  const client = new MongoClient(uri, {
-    serverSelectionTimeoutMS: 1_000,
-    connectTimeoutMS: 1_000,
-    directConnection: true,
-  });
-  try {
-    await client.db('admin').command({ ping: 1 });
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.close(true).catch(() => {});
-  }
-}
-
 async function initiateReplicaSet(directUri: string, memberHost: string): Promise<void> {
   const { MongoClient } = await mongoDriver();
   const client = new MongoClient(directUri, { serverSelectionTimeoutMS: 20_000, directConnection: true });
@@ -615,54 +608,6 @@ async function initiateReplicaSet(directUri: string, memberHost: string): Promis
 async function mongoDriver(): Promise<typeof MongoDriver> {
   const mongoose = await import('mongoose');
   return (mongoose.default ?? mongoose).mongo;
-}
-
-function redisPing(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    let buf = '';
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1_000, () => done(false));
-    socket.on('error', () => done(false));
-    socket.on('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (d) => {
-      buf += d.toString('latin1');
-      if (buf.includes('\r\n')) done(buf.startsWith('+PONG')); // -LOADING while replaying the AOF
-    });
-  });
-}
-
-async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`${what} not ready after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (addr && typeof addr === 'object' ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });
 }
 
 function findBinary(name: string, override?: string): string | undefined {
@@ -716,29 +661,12 @@ function versionOf(bin: string, args: string[], re: RegExp): string | undefined 
   }
 }
 
-function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
-
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function tailOf(file: string, lines = 20): string {
-  try {
-    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '';
   }
 }
 
@@ -749,8 +677,4 @@ function nonEmpty(v: string | undefined): string | undefined {
 /** Hides passwords in URIs for logs. */
 export function redact(uri: string): string {
   return uri.replace(/(\/\/[^:/@]+:)[^@/]*@/, '$1***@');
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
