@@ -17,6 +17,7 @@ import { control, type CpuMeter, type Worker } from './lib/procs';
 import { summarizeProfile, type ProfileSummary } from './lib/profile';
 import { diffCounts, mergeAll, sleep, total, type HistogramJson, type Summary } from './lib/stats';
 import type { JobResult, SlotRef } from './worker';
+import type { MethodStats } from './server-with-monitoring';
 
 export interface Config {
   spread: { clients: number; slotsPerClient: number; durationMs: number };
@@ -48,15 +49,6 @@ export interface Ctx {
 interface Counters {
   mongo: Record<string, number>;
   redis: Record<string, number>;
-}
-
-interface MethodStats {
-  calls: number;
-  ops: number;
-  redisOps: number;
-  zeroOpCalls: number;
-  opsPerCall: Record<string, number>;
-  byCode: Record<string, { calls: number; ops: number; zeroOpCalls: number }>;
 }
 
 const counters = (ctx: Ctx): Promise<Counters> => control<Counters>(ctx.controlPort, '/counters');

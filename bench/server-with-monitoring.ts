@@ -40,7 +40,8 @@ interface CallContext {
   client: string | null;
 }
 
-interface MethodStats {
+/** Per gRPC method, what its calls cost (served on the control endpoint's /rpc). */
+export interface MethodStats {
   calls: number;
   ops: number;
   redisOps: number;

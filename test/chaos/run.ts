@@ -49,6 +49,7 @@ import * as path from 'node:path';
 import { credentials } from '@grpc/grpc-js';
 import { BookingServiceClient } from '../../src/gen/booking/v1/booking_service';
 import type * as pb from '../../src/gen/booking/v1/booking_service';
+import { serviceInput } from '../factories';
 import { Cluster, type Instance } from './cluster';
 import { checkDatabase, type CheckResult } from './invariants';
 import { OP_KINDS, Traffic, type TrafficControl, type Violation } from './traffic';
@@ -179,20 +180,8 @@ async function setUp(port: number, slotCount: number): Promise<{ serviceId: stri
     const created = await call<pb.CreateServiceResponse>((cb) =>
       client.createService(
         {
-          service: {
-            id: '',
-            name: 'Chaos clinic',
-            description: 'chaos test',
-            address: '127.0.0.1',
-            price: { amountMinor: 1000, currencyCode: 'EUR' },
-            timeZone: 'UTC',
-            openingTime: { hours: 9, minutes: 0, seconds: 0, nanos: 0 },
-            closingTime: { hours: 17, minutes: 0, seconds: 0, nanos: 0 },
-            slotDurationMinutes: 15,
-            active: true,
-            createTime: undefined,
-            updateTime: undefined,
-          },
+          // 9:00-17:00 in 15-minute slots: 32 a day.
+          service: serviceInput({ name: 'Chaos clinic', timeZone: 'UTC', slotDurationMinutes: 15 }),
         },
         cb,
       ),
