@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm run dev`: runs the service from source with tsx. Without MONGODB_URI /
-# REDIS_URL it starts local ferretdb (or mongod) + redis-server, data in .data/.
+# REDIS_URL it starts local ferretdb (or mongod) + redis-server, data in .data/
+# (BOOKING_DEV_DATA_DIR).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -13,4 +14,7 @@ fi
 if [ -z "${MONGODB_URI:-}" ] && ! command -v mongod >/dev/null 2>&1; then bash scripts/install-ferretdb.sh; fi
 if [ -z "${REDIS_URL:-}" ]; then bash scripts/install-redis.sh; fi
 
-exec node_modules/.bin/tsx scripts/dev.ts "$@"
+# tsx as a loader in this very process, not the `tsx` command: that one runs the
+# script in a child and sends it a terminal's SIGINT a second time (then SIGKILL)
+# unless the child confirms within 30 ms, which cut the graceful drain short.
+exec node --import tsx scripts/dev.ts "$@"

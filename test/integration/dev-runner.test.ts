@@ -1,0 +1,329 @@
+/**
+ * `npm run dev` as a user runs it: the real command (npm -> sh -> bash
+ * scripts/dev.sh -> node), in its own process group, on a throw-away data dir
+ * (BOOKING_DEV_DATA_DIR), with its own FerretDB and Redis.
+ *
+ *  1. One SIGINT to the whole process group (what a terminal's Ctrl-C does)
+ *     drains: an open WatchSlotAvailability stream ends UNAVAILABLE /
+ *     SHUTTING_DOWN, and no ferretdb or redis-server is left running. It
+ *     listens on 127.0.0.1 only, keeps its dev secret in a 0600 file, and
+ *     `npm run token` with no AUTH_* variables mints a token it accepts.
+ *  2. Started again on the same data dir, it accepts the token minted during
+ *     the first run; a BIND_HOST set by the user wins over the loopback
+ *     default; a Ctrl-C that arrives twice at once still drains.
+ */
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { credentials, status as Code } from '@grpc/grpc-js';
+import { BookingServiceClient, WatchSlotAvailabilityRequest } from '../../src/gen/booking/v1/booking_service';
+import { serviceInput } from '../factories';
+import { failure, rpc } from '../support/harness';
+import { bearer, hsToken, newHsAuth } from '../support/tokens';
+import { until, Watch } from '../support/watch-client';
+
+const REPO = path.resolve(__dirname, '../..');
+const START_TIMEOUT_MS = 150_000; // may include building FerretDB on a fresh machine
+const TEST_TIMEOUT_MS = 240_000;
+
+/** Variables a developer's shell might have that would change what dev does. */
+const SCRUBBED = [
+  'MONGODB_URI',
+  'REDIS_URL',
+  'AUTH_DISABLED',
+  'AUTH_JWT_SECRET',
+  'AUTH_JWKS_FILE',
+  'AUTH_JWKS_URL',
+  'AUTH_ISSUER',
+  'AUTH_AUDIENCE',
+  'BIND_HOST',
+  'METRICS_HOST',
+  'PORT',
+  'METRICS_PORT',
+];
+
+function devEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of SCRUBBED) delete env[name];
+  return { ...env, BOOKING_DEV_DATA_DIR: dataDir, PORT: '0', METRICS_PORT: '0', LOG_LEVEL: 'info', ...extra };
+}
+
+interface Banner {
+  host: string;
+  port: number;
+  metricsHost: string;
+  metricsPort: number;
+  adminToken: string;
+}
+
+class DevRun {
+  readonly child: ChildProcess;
+  readonly closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private out = '';
+
+  constructor(env: NodeJS.ProcessEnv) {
+    // Own process group (detached), like a shell's foreground job.
+    this.child = spawn('npm', ['run', 'dev'], {
+      cwd: REPO,
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child.stdout!.on('data', (d: Buffer) => (this.out += d.toString()));
+    this.child.stderr!.on('data', (d: Buffer) => (this.out += d.toString()));
+    this.closed = new Promise((resolve) =>
+      this.child.once('close', (code, signal) => resolve({ code, signal })),
+    );
+  }
+
+  get output(): string {
+    return this.out;
+  }
+
+  get pgid(): number {
+    return this.child.pid!;
+  }
+
+  /** Waits for the banner's last line and reads the addresses and the admin token from it. */
+  async banner(): Promise<Banner> {
+    await until(
+      () => {
+        if (this.child.exitCode !== null || this.child.signalCode !== null) {
+          throw new Error(`npm run dev exited during start-up:\n${this.out}`);
+        }
+        return /\[dev\] Ctrl-C to stop/.test(this.out);
+      },
+      'the dev banner',
+      { timeoutMs: START_TIMEOUT_MS, detail: () => this.out },
+    );
+    const listening = /\[dev\] booking service listening on (\S+):(\d+)/.exec(this.out);
+    const metrics = /\[dev\] metrics on http:\/\/(\S+):(\d+)\/metrics/.exec(this.out);
+    const admin = /export ADMIN_TOKEN=(\S+)/.exec(this.out);
+    if (!listening || !metrics || !admin) throw new Error(`unexpected banner:\n${this.out}`);
+    return {
+      host: listening[1]!,
+      port: Number(listening[2]),
+      metricsHost: metrics[1]!,
+      metricsPort: Number(metrics[2]),
+      adminToken: admin[1]!,
+    };
+  }
+
+  /** A signal to the whole process group, as a terminal sends it. */
+  signalGroup(signal: NodeJS.Signals): void {
+    process.kill(-this.pgid, signal);
+  }
+
+  /** Last resort for afterAll: the group, then whatever it started. */
+  kill(others: number[]): void {
+    for (const pid of [-this.pgid, ...others]) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+  }
+}
+
+interface Proc {
+  pid: number;
+  name: string;
+  /** Start time in clock ticks since boot: with the pid, names one process even if the pid is reused. */
+  start: string;
+}
+
+function readProc(pid: number): (Proc & { ppid: number }) | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const close = stat.lastIndexOf(')');
+    const fields = stat.slice(close + 2).split(' ');
+    const name = fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    return { pid, name, ppid: Number(fields[1]), start: fields[19]! };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every live descendant of `root`. */
+function descendants(root: number): Proc[] {
+  const all = fs
+    .readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .flatMap((d) => readProc(Number(d)) ?? []);
+  const found: Proc[] = [];
+  let frontier = [root];
+  while (frontier.length) {
+    const children = all.filter((p) => frontier.includes(p.ppid));
+    found.push(...children);
+    frontier = children.map((p) => p.pid);
+  }
+  return found;
+}
+
+const stillRunning = (procs: Proc[]): Proc[] => procs.filter((p) => readProc(p.pid)?.start === p.start);
+
+/** The local addresses sockets listening on TCP `port` are bound to ("127.0.0.1", "0.0.0.0", "::"...). */
+function listeningAddresses(port: number): string[] {
+  const found: string[] = [];
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of fs.readFileSync(file, 'utf8').trim().split('\n').slice(1)) {
+      const [, local, , state] = line.trim().split(/\s+/);
+      const [hex, portHex] = (local ?? '').split(':');
+      if (state !== '0A' || parseInt(portHex ?? '', 16) !== port || !hex) continue;
+      if (hex.length === 8) {
+        found.push(
+          (hex.match(/../g) ?? [])
+            .map((b) => parseInt(b, 16))
+            .reverse()
+            .join('.'),
+        );
+      } else {
+        found.push(/^0+$/.test(hex) ? '::' : /^0{20}FFFF0000/.test(hex) ? `::ffff:${hex.slice(24)}` : hex);
+      }
+    }
+  }
+  return found.sort();
+}
+
+/** `npm run --silent token -- ...args` with `env`; resolves with stdout, stderr and the exit code. */
+function mintCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('npm', ['run', '--silent', 'token', '--', ...args], { cwd: REPO, env }, (err, stdout, stderr) =>
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('npm run dev', () => {
+  let dataDir: string;
+  let current: DevRun | undefined;
+  let started: Proc[] = [];
+  let bobToken = '';
+  let serviceName = '';
+
+  beforeAll(() => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'booking-dev-test-'));
+  });
+  afterAll(async () => {
+    if (current && current.child.exitCode === null && current.child.signalCode === null) {
+      current.kill(stillRunning(started).map((p) => p.pid));
+      await current.closed;
+    }
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  /** Starts dev and remembers everything it started (the databases, their supervisors). */
+  async function startDev(extra: Record<string, string> = {}): Promise<{ run: DevRun; banner: Banner }> {
+    const run = new DevRun(devEnv(dataDir, extra));
+    current = run;
+    const banner = await run.banner();
+    started = descendants(run.pgid);
+    return { run, banner };
+  }
+
+  /** Waits for the run to end; checks it drained, and that nothing it started is left. */
+  async function expectDrainedAndGone(run: DevRun): Promise<void> {
+    await run.closed;
+    expect(run.output).toMatch(/\[dev\] SIGINT: draining calls/);
+    expect(run.output).toMatch(/\[dev\] service drained and stopped/);
+    expect(run.output).toMatch(/\[dev\] stopped/);
+    expect(run.output).not.toMatch(/exiting now/);
+    await until(() => stillRunning(started).length === 0, 'every process dev started to be gone', {
+      timeoutMs: 30_000,
+      detail: () => JSON.stringify(stillRunning(started)),
+    });
+  }
+
+  it(
+    'drains on one Ctrl-C to its process group, listens on 127.0.0.1, and serves tokens from `npm run token`',
+    async () => {
+      const { run, banner } = await startDev();
+      const names = started.map((p) => p.name);
+      expect(names).toEqual(expect.arrayContaining(['ferretdb', 'redis-server']));
+
+      // Loopback only, as printed.
+      expect(banner.host).toBe('127.0.0.1');
+      expect(banner.metricsHost).toBe('127.0.0.1');
+      expect(listeningAddresses(banner.port)).toEqual(['127.0.0.1']);
+      expect(listeningAddresses(banner.metricsPort)).toEqual(['127.0.0.1']);
+
+      // The dev secret is kept, private.
+      expect(fs.statSync(path.join(dataDir, 'dev-auth.json')).mode & 0o777).toBe(0o600);
+
+      // `npm run token` in a shell without AUTH_*: signs with the dev secret.
+      const minted = await mintCli(['--sub', 'bob', '--roles', 'user', '--ttl', '12h'], devEnv(dataDir));
+      expect(minted).toMatchObject({ code: 0 });
+      bobToken = minted.stdout.trim();
+
+      const client = new BookingServiceClient(`127.0.0.1:${banner.port}`, credentials.createInsecure());
+      try {
+        const api = rpc(client);
+        serviceName = `dev-runner ${Date.now()}`;
+        const created = await api.createService(
+          { service: serviceInput({ name: serviceName }) },
+          bearer(banner.adminToken),
+        );
+        const watch = new Watch(
+          client.watchSlotAvailability(
+            WatchSlotAvailabilityRequest.fromPartial({
+              serviceId: created.service!.id,
+              sendInitialSnapshot: true,
+            }),
+            bearer(bobToken),
+          ),
+        );
+        await watch.synced();
+
+        run.signalGroup('SIGINT');
+
+        const end = await watch.failure(60_000);
+        expect({ code: end.code, reason: end.reason }).toEqual({
+          code: Code.UNAVAILABLE,
+          reason: 'SHUTTING_DOWN',
+        });
+        await expectDrainedAndGone(run);
+      } finally {
+        client.close();
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'accepts, after a restart on the same data dir, a token minted during the first run; BIND_HOST set by the user wins',
+    async () => {
+      expect(bobToken).not.toBe('');
+      const { run, banner } = await startDev({ BIND_HOST: '0.0.0.0' });
+      expect(listeningAddresses(banner.port)).toEqual(['0.0.0.0']);
+      expect(listeningAddresses(banner.metricsPort)).toEqual(['127.0.0.1']);
+
+      const client = new BookingServiceClient(`127.0.0.1:${banner.port}`, credentials.createInsecure());
+      try {
+        const api = rpc(client);
+        const { services } = await api.listServices({ pageSize: 100 }, bearer(bobToken));
+        expect(services.map((s) => s.name)).toContain(serviceName);
+        // ...and one signed with another secret is refused: authentication is on.
+        const other = await hsToken(
+          { ...newHsAuth(), issuer: 'booking', audience: 'booking' },
+          { roles: ['user'] },
+        );
+        const refused = await failure(api.listServices({ pageSize: 1 }, bearer(other)));
+        expect(refused.code).toBe(Code.UNAUTHENTICATED);
+      } finally {
+        client.close();
+      }
+
+      // A Ctrl-C that arrives twice at once (a terminal's, and the copy a
+      // wrapper passes on) is one request to drain.
+      run.signalGroup('SIGINT');
+      run.signalGroup('SIGINT');
+      await expectDrainedAndGone(run);
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
