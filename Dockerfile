@@ -1,6 +1,7 @@
-# syntax=docker/dockerfile:1
 # Booking service image: built TypeScript, production dependencies only, non-root.
 # The generated code (src/gen) is committed, so no protoc/buf is needed here.
+# Build: `docker build -t booking .`, or `podman build --format docker -t booking .`
+# (podman's default OCI format has no HEALTHCHECK: it drops it with a warning).
 
 FROM node:20.20-bookworm-slim AS build
 WORKDIR /app

@@ -8,6 +8,10 @@
 # binary from `go install` panics at start-up ("Invalid build/version/
 # version.txt file content"). We copy the module source from the module cache,
 # add version.txt and `go build` it. Same source, same static binary.
+#
+#   bash scripts/install-ferretdb.sh                   install (if needed)
+#   bash scripts/install-ferretdb.sh --check <binary>  exit 0 if <binary> runs
+#                                                      as that version, else 1
 set -euo pipefail
 
 FERRETDB_VERSION="${FERRETDB_VERSION:-v1.24.2}"
@@ -15,9 +19,22 @@ MODULE="github.com/FerretDB/FerretDB"
 
 log() { printf '[install-ferretdb] %s\n' "$*" >&2; }
 
+# Capture, then match: `"$1" --version | grep -q ...` under pipefail fails at
+# random (grep exits at the first match, ferretdb is killed by SIGPIPE writing
+# its next line, the pipeline returns 141).
 works() { # $1 = candidate binary
-  [ -x "$1" ] && "$1" --version 2>/dev/null | grep -qx "version: ${FERRETDB_VERSION}"
+  local out
+  [ -x "$1" ] || return 1
+  out="$("$1" --version 2>/dev/null)" || return 1
+  grep -qxF "version: ${FERRETDB_VERSION}" <<<"$out"
 }
+
+if [ "${1:-}" = "--check" ]; then
+  [ $# -eq 2 ] || { log "usage: $0 --check <binary>"; exit 2; }
+  if works "$2"; then exit 0; fi
+  exit 1
+fi
+[ $# -eq 0 ] || { log "usage: $0 [--check <binary>]"; exit 2; }
 
 if ! command -v go >/dev/null 2>&1; then
   log "ERROR: Go is required to build ferretdb (not found on PATH)"
@@ -50,7 +67,8 @@ if ! json="$(download)"; then
   export GOFLAGS=-mod=mod GONOSUMDB='*' GOSUMDB=off
   json="$(download)"
 fi
-src="$(printf '%s' "$json" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p' | head -n1)"
+src="$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p' <<<"$json")"
+src="${src%%$'\n'*}" # the first match
 [ -d "$src" ] || { log "ERROR: module directory not found in: $json"; exit 1; }
 
 cp -R "$src" "$work/src"
@@ -71,4 +89,5 @@ works "$work/ferretdb" || { log "ERROR: the built binary does not report ${FERRE
 mkdir -p "$GOBIN_DIR"
 install -m 0755 "$work/ferretdb" "$TARGET.new"
 mv -f "$TARGET.new" "$TARGET"
-log "installed $TARGET ($("$TARGET" --version | head -n1))"
+version="$("$TARGET" --version)"
+log "installed $TARGET (${version%%$'\n'*})"

@@ -37,7 +37,7 @@ if ! command -v podman >/dev/null 2>&1 || ! command -v runc >/dev/null 2>&1; the
     apt-get install -y podman runc </dev/null >&2 || die "apt-get install podman runc failed"
   fi
 else
-  log "podman and runc already installed ($(podman --version 2>&1 | head -n1))"
+  log "podman and runc already installed ($(podman --version 2>&1))"
 fi
 
 # 2. engine configuration -------------------------------------------------------
@@ -55,7 +55,13 @@ else
 fi
 
 # 3. API service ----------------------------------------------------------------
-ping_socket() { curl -fsS --max-time 2 --unix-socket "$SOCK_PATH" http://d/_ping 2>/dev/null | grep -q OK; }
+# Capture, then match (here and below): `cmd | grep -q` under pipefail fails at
+# random when grep exits at its match before cmd has finished writing (SIGPIPE).
+ping_socket() {
+  local out
+  out="$(curl -fsS --max-time 2 --unix-socket "$SOCK_PATH" http://d/_ping 2>/dev/null)" || return 1
+  [[ "$out" == *OK* ]]
+}
 if ping_socket; then
   log "podman API already answering on unix://$SOCK_PATH"
 else
@@ -86,9 +92,10 @@ find_ferretdb() {
 }
 
 build_ferretdb_image() {
-  local bin ctx
+  local bin ctx kind
   bin="$(find_ferretdb)" || die "no working ferretdb binary (run scripts/install-ferretdb.sh)"
-  file -b "$bin" 2>/dev/null | grep -q 'statically linked' || log "warning: $bin may not be static"
+  kind="$(file -b "$bin" 2>/dev/null || true)"
+  [[ "$kind" == *'statically linked'* ]] || log "warning: $bin may not be static"
   ctx="$(mktemp -d)"
   cp "$bin" "$ctx/ferretdb"
   mkdir -m 0777 "$ctx/data" "$ctx/state"
