@@ -13,7 +13,7 @@ import * as path from 'node:path';
 const ROOT = path.resolve(__dirname, '..', '..');
 const SCRIPT = path.join(ROOT, 'scripts', 'install-ferretdb.sh');
 const VERSION = 'v1.24.2';
-const RUNS = 200;
+const RUNS = 100;
 
 interface Result {
   status: number | null;
