@@ -22,6 +22,7 @@ import { CpuMeter, findPid, workers, type Worker } from './lib/procs';
 import type { ProfileSummary } from './lib/profile';
 import { log, RESULTS, ROOT, sh, startServer, transpileWrapper } from './lib/server';
 import type { Summary } from './lib/stats';
+import { growthMain } from './growth';
 import { fanout, generation, history, hot, spread, waitForServer, type Config, type Ctx } from './scenarios';
 
 const FULL: Config = {
@@ -88,7 +89,8 @@ function parseArgs(argv: string[]): Options {
     else if (a.startsWith('--spread-clients=')) opts.spreadClients = counts(a, a.slice(17));
     else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'npm run bench [-- --quick] [--profile|--no-profile] [--only=generation,spread,hot,history,fanout] [--fanout=1000,10000] [--spread-clients=1,16,64] [--no-build]\n\n',
+        'npm run bench [-- --quick] [--profile|--no-profile] [--only=generation,spread,hot,history,fanout] [--fanout=1000,10000] [--spread-clients=1,16,64] [--no-build]\n' +
+          '       npm run bench -- --growth [--quick] [--sizes=1000,20000,100000] [--backends=sqlite,postgresql] ... (--growth --help)\n',
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${a} (try --help)`);
@@ -351,6 +353,7 @@ function profileText(name: string, p: ProfileSummary | null | undefined): string
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
+  if (argv.includes('--growth')) return growthMain(argv);
   const opts = parseArgs(argv);
   const cfg = structuredClone(opts.quick ? QUICK : FULL);
   if (opts.spreadClients) cfg.spread.clientPoints = opts.spreadClients;
