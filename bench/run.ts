@@ -10,25 +10,23 @@
  * log under bench/results/<stamp>/). Everything listens on 127.0.0.1; every
  * process it starts stops with it.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Redis } from 'ioredis';
-import ts from 'typescript';
 import { obtainBackingServices, type BackingServices } from '../test/support/backing-services';
 import { copyIndexes, MongoClient, type MongoClientT } from './lib/docs';
 import { newClient, type BookingServiceClient } from './lib/grpc';
-import { control, CpuMeter, findPid, freePort, workers, type Worker } from './lib/procs';
+import { CpuMeter, findPid, workers, type Worker } from './lib/procs';
 import type { ProfileSummary } from './lib/profile';
-import { sleep, type Summary } from './lib/stats';
+import { log, RESULTS, ROOT, sh, startServer, transpileWrapper } from './lib/server';
+import type { Summary } from './lib/stats';
+import { growthMain } from './growth';
 import { fanout, generation, history, hot, spread, waitForServer, type Config, type Ctx } from './scenarios';
 
-const ROOT = path.resolve(__dirname, '..');
-const RESULTS = path.join(ROOT, 'bench', 'results');
-
 const FULL: Config = {
-  spread: { clients: 64, slotsPerClient: 40, durationMs: 30_000 },
+  spread: { clients: 64, slotsPerClient: 40, durationMs: 30_000, clientPoints: [1, 16, 64] },
   hot: { slots: 100, perSlot: 500, retries: 3, backoffMs: 50, floorMaxMs: 240_000 },
   fanout: [
     { subscribers: 1_000, durationMs: 10_000, intervalMs: 10 },
@@ -39,7 +37,7 @@ const FULL: Config = {
 };
 
 const QUICK: Config = {
-  spread: { clients: 64, slotsPerClient: 10, durationMs: 5_000 },
+  spread: { clients: 64, slotsPerClient: 10, durationMs: 5_000, clientPoints: [64] },
   hot: { slots: 10, perSlot: 50, retries: 3, backoffMs: 50, floorMaxMs: 60_000 },
   fanout: [{ subscribers: 100, durationMs: 3_000, intervalMs: 10 }],
   generation: { days: 30 },
@@ -55,6 +53,15 @@ interface Options {
   build: boolean;
   only: Set<ScenarioName>;
   fanoutSubscribers: number[] | null;
+  spreadClients: number[] | null;
+}
+
+/** "1,16,64" -> [1, 16, 64]; refuses anything but positive integers. */
+function counts(arg: string, list: string): number[] {
+  const xs = list.split(',').map(Number);
+  if (xs.length === 0 || xs.some((x) => !Number.isInteger(x) || x < 1))
+    throw new Error(`${arg}: expected positive integers separated by commas`);
+  return xs;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -65,6 +72,7 @@ function parseArgs(argv: string[]): Options {
     build: true,
     only: new Set(SCENARIOS),
     fanoutSubscribers: null,
+    spreadClients: null,
   };
   for (const a of argv) {
     if (a === '--quick') continue;
@@ -78,99 +86,16 @@ function parseArgs(argv: string[]): Options {
           throw new Error(`unknown scenario ${n}; one of ${SCENARIOS.join(', ')}`);
       opts.only = new Set(names as ScenarioName[]);
     } else if (a.startsWith('--fanout=')) opts.fanoutSubscribers = a.slice(9).split(',').map(Number);
+    else if (a.startsWith('--spread-clients=')) opts.spreadClients = counts(a, a.slice(17));
     else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'npm run bench [-- --quick] [--profile|--no-profile] [--only=generation,spread,hot,history,fanout] [--fanout=1000,10000] [--no-build]\n',
+        'npm run bench [-- --quick] [--profile|--no-profile] [--only=generation,spread,hot,history,fanout] [--fanout=1000,10000] [--spread-clients=1,16,64] [--no-build]\n' +
+          '       npm run bench -- --growth [--quick] [--sizes=1000,20000,100000] [--backends=sqlite,postgresql] ... (--growth --help)\n',
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${a} (try --help)`);
   }
   return opts;
-}
-
-const log = (line: string): void =>
-  void process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
-
-function sh(cmd: string, args: string[]): string {
-  try {
-    return execFileSync(cmd, args, {
-      cwd: ROOT,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
-  } catch {
-    return '';
-  }
-}
-
-/** The monitoring wrapper as plain JavaScript, so the server runs under plain node. */
-function transpileWrapper(): string {
-  const source = fs.readFileSync(path.join(ROOT, 'bench', 'server-with-monitoring.ts'), 'utf8');
-  const out = ts.transpileModule(source, {
-    compilerOptions: {
-      module: ts.ModuleKind.CommonJS,
-      target: ts.ScriptTarget.ES2022,
-      esModuleInterop: true,
-    },
-  });
-  // Under .tmp/ (git-, lint- and prettier-ignored); node_modules resolves from there.
-  const dir = path.join(ROOT, '.tmp', 'bench');
-  fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, 'server-with-monitoring.js');
-  fs.writeFileSync(file, out.outputText);
-  return file;
-}
-
-interface Server {
-  child: ChildProcess;
-  target: string;
-  controlPort: number;
-  stop(): Promise<void>;
-}
-
-async function startServer(wrapper: string, env: Record<string, string>, logFile: string): Promise<Server> {
-  const port = await freePort();
-  const controlPort = await freePort();
-  const out = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, ['--expose-gc', wrapper], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      ...env,
-      PORT: String(port),
-      BIND_HOST: '127.0.0.1',
-      BENCH_CONTROL_PORT: String(controlPort),
-      BENCH_DIST_DIR: path.join(ROOT, 'dist'),
-    },
-    stdio: ['pipe', out, out],
-  });
-  fs.closeSync(out);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the server exited during start-up; see ${logFile}`);
-    try {
-      await control(controlPort, '/ready', 1_000);
-      break;
-    } catch {
-      if (Date.now() > deadline)
-        throw new Error(`the server's control endpoint did not come up; see ${logFile}`);
-      await sleep(200);
-    }
-  }
-  return {
-    child,
-    target: `127.0.0.1:${port}`,
-    controlPort,
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
 }
 
 // ---------------------------------------------------------------------------
@@ -214,8 +139,12 @@ function rows(results: R): Row[] {
     target = '',
     met = '',
   ): void => void out.push({ scenario, metric, value, floor, ratio, target, met });
-  const s = results.spread as R | undefined;
-  if (s && !s.error) {
+  for (const key of Object.keys(results).filter((k) => /^spread(_\d+)?$/.test(k))) {
+    const s = results[key] as R;
+    if (s.error) {
+      add('1 spread', `FAILED (${key})`, JSON.stringify(s.error).slice(0, 100));
+      continue;
+    }
     const fl = s.floor as R;
     const lat = s.latencyMs as Summary;
     const flat = fl.latencyMs as Summary;
@@ -360,7 +289,7 @@ function rows(results: R): Row[] {
       yes(hi.constantQueriesPerPage === true),
     );
   }
-  for (const name of SCENARIOS) {
+  for (const name of SCENARIOS.filter((n) => n !== 'spread')) {
     const r = results[name] as R | undefined;
     if (r?.error) add(name, 'FAILED', JSON.stringify(r.error).slice(0, 100));
   }
@@ -424,8 +353,10 @@ function profileText(name: string, p: ProfileSummary | null | undefined): string
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
+  if (argv.includes('--growth')) return growthMain(argv);
   const opts = parseArgs(argv);
   const cfg = structuredClone(opts.quick ? QUICK : FULL);
+  if (opts.spreadClients) cfg.spread.clientPoints = opts.spreadClients;
   if (opts.fanoutSubscribers) {
     cfg.fanout = opts.fanoutSubscribers.map((n, i) => ({
       ...cfg.fanout[Math.min(i, cfg.fanout.length - 1)]!,
@@ -489,6 +420,8 @@ async function main(): Promise<void> {
       RECONCILER_ENABLED: 'false',
       WATCH_MAX_STREAMS_PER_PRINCIPAL: '100000',
       SHUTDOWN_GRACE_MS: '3000',
+      METRICS_HOST: '127.0.0.1',
+      METRICS_PORT: '0',
     },
     path.join(outDir, 'server.log'),
   );
@@ -599,7 +532,11 @@ async function main(): Promise<void> {
   };
 
   if (opts.only.has('generation')) await runOne('generation', () => generation(ctx));
-  if (opts.only.has('spread')) await runOne('spread', () => spread(ctx));
+  if (opts.only.has('spread')) {
+    // The configured client count is `spread`; other points are `spread_<clients>`.
+    for (const n of cfg.spread.clientPoints)
+      await runOne(n === cfg.spread.clients ? 'spread' : `spread_${n}`, () => spread(ctx, n));
+  }
   if (opts.only.has('hot')) await runOne('hot', () => hot(ctx));
   if (opts.only.has('history')) await runOne('history', () => history(ctx));
   if (opts.only.has('fanout')) {
@@ -636,7 +573,9 @@ async function main(): Promise<void> {
     `backing: ${machine.database}, ${machine.redis}; load average ${machine.loadAverageAtStart.join(' ')} at start, ${report.machine.loadAverageAtEnd.join(' ')} at end`,
   ].join('\n');
   const profiles = [
-    profileText('spread', (results.spread as R | undefined)?.profile as ProfileSummary | null),
+    ...Object.entries(results)
+      .filter(([k]) => /^spread(_\d+)?$/.test(k))
+      .map(([k, v]) => profileText(k, (v as R).profile as ProfileSummary | null)),
     profileText('hot slots', (results.hot as R | undefined)?.profile as ProfileSummary | null),
     ...Object.entries(results)
       .filter(([k]) => k.startsWith('fanout'))
@@ -657,7 +596,7 @@ async function main(): Promise<void> {
 
   await cleanup();
   clearTimeout(watchdog);
-  const failed = SCENARIOS.some((n) => (results[n] as R | undefined)?.error);
+  const failed = Object.values(results).some((r) => (r as R | undefined)?.error);
   process.exit(failed ? 1 : 0);
 }
 

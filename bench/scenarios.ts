@@ -20,7 +20,8 @@ import type { JobResult, SlotRef } from './worker';
 import type { MethodStats } from './server-with-monitoring';
 
 export interface Config {
-  spread: { clients: number; slotsPerClient: number; durationMs: number };
+  /** `clientPoints`: the client counts the spread scenario runs at (each against its floor). */
+  spread: { clients: number; slotsPerClient: number; durationMs: number; clientPoints: number[] };
   hot: { slots: number; perSlot: number; retries: number; backoffMs: number; floorMaxMs: number };
   fanout: { subscribers: number; durationMs: number; intervalMs: number }[];
   generation: { days: number };
@@ -170,8 +171,13 @@ async function watchServer(ctx: Ctx): Promise<ServerWatch> {
 // ---------------------------------------------------------------------------
 // 1. Spread
 
-export async function spread(ctx: Ctx): Promise<Record<string, unknown>> {
-  const { clients, slotsPerClient, durationMs } = ctx.cfg.spread;
+/**
+ * `clients` closed-loop clients (default: the configured count); fewer
+ * clients get more slots each, so every point books from the same number.
+ */
+export async function spread(ctx: Ctx, clients = ctx.cfg.spread.clients): Promise<Record<string, unknown>> {
+  const { durationMs } = ctx.cfg.spread;
+  const slotsPerClient = Math.ceil((ctx.cfg.spread.clients * ctx.cfg.spread.slotsPerClient) / clients);
   const users = Array.from({ length: clients }, (_, i) => `spread-user-${i}`);
 
   // The service.
@@ -189,7 +195,7 @@ export async function spread(ctx: Ctx): Promise<Record<string, unknown>> {
   await rpcStats(ctx, true);
   const before = await counters(ctx);
   const watch = await watchServer(ctx);
-  const stopProfile = await profileServer(ctx, 'spread');
+  const stopProfile = await profileServer(ctx, `spread-${clients}`);
   const cpu0 = ctx.cpu.sample();
   const startAt = startIn(1_500);
   const rs = await Promise.all(

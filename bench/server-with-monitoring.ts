@@ -22,6 +22,9 @@
  *    a full GC: node runs with --expose-gc), watch
  *    subscribers of this instance (GET /watch), CPU profiles on demand
  *    (GET /profile/start, GET /profile/stop?file=...).
+ *  - Reconciler passes: each pass the app's Reconciler runs (on its own
+ *    timer, as configured) is timed, with the MongoDB and Redis commands it
+ *    sent (GET /reconciler?since=<epoch ms>).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { writeFileSync } from 'node:fs';
@@ -210,6 +213,54 @@ eventLogModule.RedisSlotEventLog.prototype.subscribe = function (this: EventLog,
 };
 
 // ---------------------------------------------------------------------------
+// Reconciler passes: the private `pass` of dist/services/reconciler.js, wrapped
+// so that each pass is timed and its commands are charged to it (not to a call).
+
+/** One reconciler pass as the server ran it. */
+export interface PassRecord {
+  /** Wall-clock epoch ms when the pass started. */
+  startedAt: number;
+  ms: number;
+  ops: number;
+  redisOps: number;
+  error?: string;
+}
+const passes: PassRecord[] = [];
+const reconcilerModule = load(path.join(distDir, 'services', 'reconciler.js')) as {
+  Reconciler?: { prototype: { pass?: (...args: unknown[]) => Promise<unknown> } };
+};
+const originalPass = reconcilerModule.Reconciler?.prototype.pass;
+const reconcilerHooked = typeof originalPass === 'function';
+if (originalPass && reconcilerModule.Reconciler) {
+  reconcilerModule.Reconciler.prototype.pass = function (this: unknown, ...args: unknown[]) {
+    const ctx: CallContext = { ops: 0, redisOps: 0, client: null };
+    const startedAt = wallNow();
+    const record = (error?: string): void => {
+      passes.push({
+        startedAt,
+        ms: wallNow() - startedAt,
+        ops: ctx.ops,
+        redisOps: ctx.redisOps,
+        ...(error ? { error } : {}),
+      });
+      if (passes.length > 10_000) passes.shift();
+    };
+    return als
+      .run(ctx, () => originalPass.apply(this, args))
+      .then(
+        (counts) => {
+          record();
+          return counts;
+        },
+        (err: unknown) => {
+          record(err instanceof Error ? err.message : String(err));
+          throw err;
+        },
+      );
+  };
+}
+
+// ---------------------------------------------------------------------------
 // CPU profiles on demand.
 
 let session: Session | undefined;
@@ -317,6 +368,10 @@ async function handle(url: URL): Promise<unknown> {
         tails += s.tails;
       }
       return { subscribers, tails };
+    }
+    case '/reconciler': {
+      const since = Number(url.searchParams.get('since') ?? 0);
+      return { hooked: reconcilerHooked, passes: passes.filter((p) => p.startedAt >= since) };
     }
     case '/profile/start':
       await post('Profiler.enable');

@@ -221,7 +221,7 @@ async function spreadRpc(job: Extract<Job, { kind: 'spread-rpc' }>): Promise<Job
       ranOut += 1;
     }),
   );
-  const wallMs = Math.max(job.durationMs, Date.now() - job.startAt);
+  const wallMs = spreadWallMs(job, ranOut);
   channels.forEach((c) => c.close());
   return { outcomes, latency: latency.toJSON(), wallMs, extra: { clientsOutOfSlots: ranOut } };
 }
@@ -250,7 +250,7 @@ async function spreadFloor(job: Extract<Job, { kind: 'spread-floor' }>): Promise
       ranOut += 1;
     }),
   );
-  const wallMs = Math.max(job.durationMs, Date.now() - job.startAt);
+  const wallMs = spreadWallMs(job, ranOut);
   await client.close();
   return {
     outcomes,
@@ -259,6 +259,19 @@ async function spreadFloor(job: Extract<Job, { kind: 'spread-floor' }>): Promise
     wallMs,
     extra: { clientsOutOfSlots: ranOut },
   };
+}
+
+/**
+ * The time the clients booked for: the configured duration, or less when
+ * every client ran out of slots before it (a rate over the full duration
+ * would then understate it).
+ */
+function spreadWallMs(
+  job: { clients: unknown[]; durationMs: number; startAt: number },
+  ranOut: number,
+): number {
+  const elapsed = Date.now() - job.startAt;
+  return ranOut === job.clients.length ? elapsed : Math.max(job.durationMs, elapsed);
 }
 
 /** The floor's booking: conditional update of the slot, then insert of the appointment. */
