@@ -1,6 +1,6 @@
 import type { Connection } from 'mongoose';
 import type { Redis } from 'ioredis';
-import type { AppConfig } from './config';
+import { redactUri, type AppConfig } from './config';
 import { connectMongo } from './infra/mongo/connection';
 import { ensureIndexes, registerModels } from './infra/mongo/models';
 import { MongoClaimRepository } from './infra/mongo/claim.repository';
@@ -14,6 +14,13 @@ import { connectRedis, waitForRedis } from './infra/redis/connection';
 import { OpenSlotGate, RedlockSlotGate } from './infra/redis/slot-gate';
 import { RedisSlotEventLog } from './infra/redis/slot-event-log';
 import { createLogger, type Logger } from './logger';
+import {
+  authStartupError,
+  metricsStartupError,
+  mongoStartupError,
+  redisStartupError,
+  rpcStartupError,
+} from './startup-error';
 import { CallGuard } from './rpc/call-guard';
 import { startRpcServer } from './rpc/server';
 import { AppointmentQueryService } from './services/appointment-query.service';
@@ -55,11 +62,18 @@ export async function startApp(config: AppConfig, opts: { logger?: Logger } = {}
   const metrics = new Metrics();
   try {
     if (config.metrics) {
-      metricsServer = await startMetricsServer(metrics.registry, config.metrics.host, config.metrics.port);
+      const { host, port } = config.metrics;
+      metricsServer = await startMetricsServer(metrics.registry, host, port).catch((err: unknown) => {
+        throw metricsStartupError(err, host, port);
+      });
     }
-    mongo = await connectMongo(config.mongo);
+    mongo = await connectMongo(config.mongo).catch((err: unknown) => {
+      throw mongoStartupError(err, config.mongo, 'connect');
+    });
     const models = registerModels(mongo);
-    await ensureIndexes(models);
+    await ensureIndexes(models).catch((err: unknown) => {
+      throw mongoStartupError(err, config.mongo, 'indexes');
+    });
 
     let lastRedisError = '';
     redis = connectRedis(config.redis, (err) => {
@@ -71,7 +85,10 @@ export async function startApp(config: AppConfig, opts: { logger?: Logger } = {}
       if (lastRedisError) logger.info('redis connection restored');
       lastRedisError = '';
     });
-    await waitForRedis(redis, 10_000);
+    const redisWaitMs = 10_000;
+    await waitForRedis(redis, redisWaitMs).catch(() => {
+      throw redisStartupError(config.redis.url, redisWaitMs, lastRedisError);
+    });
 
     const services = new MongoServiceRepository(models);
     const slots = new MongoSlotRepository(models);
@@ -89,7 +106,7 @@ export async function startApp(config: AppConfig, opts: { logger?: Logger } = {}
         ? [redis]
         : config.redis.lockUrls.map((url) =>
             connectRedis({ url, commandTimeoutMs: config.redis.commandTimeoutMs }, (err) =>
-              logger.debug({ err: err.message, url: redactUrl(url) }, 'lock node connection error'),
+              logger.debug({ err: err.message, url: redactUri(url) }, 'lock node connection error'),
             ),
           );
     extraClients.push(...lockClients.filter((c) => c !== redis));
@@ -138,6 +155,12 @@ export async function startApp(config: AppConfig, opts: { logger?: Logger } = {}
       },
     });
 
+    let verifier: JwtVerifier | null = null;
+    try {
+      verifier = config.auth ? new JwtVerifier(config.auth) : null;
+    } catch (err) {
+      throw authStartupError(err, config.auth!);
+    }
     const rpc = await startRpcServer({
       services: {
         catalog: new CatalogService(
@@ -171,13 +194,15 @@ export async function startApp(config: AppConfig, opts: { logger?: Logger } = {}
         watch: new WatchService({ services, slots, log: events, clock }),
       },
       watch: config.watch,
-      guard: new CallGuard(config.auth ? new JwtVerifier(config.auth) : null),
+      guard: new CallGuard(verifier),
       tls: config.tls,
       metrics,
       logger,
       host: config.bindHost,
       port: config.port,
       maxReceiveMessageBytes: config.grpcMaxReceiveMessageBytes,
+    }).catch((err: unknown) => {
+      throw rpcStartupError(err, config);
     });
     if (config.reconciler.enabled) reconciler.start(config.reconciler.intervalMs);
     const address = `${config.bindHost}:${rpc.port}`;
@@ -239,9 +264,4 @@ export async function startApp(config: AppConfig, opts: { logger?: Logger } = {}
     await mongo?.close().catch(() => undefined);
     throw err;
   }
-}
-
-/** A Redis URL without its password, for logs. */
-function redactUrl(url: string): string {
-  return url.replace(/\/\/([^@/]*)@/, '//***@');
 }

@@ -1,23 +1,78 @@
 import { z } from 'zod';
 
 /**
- * The only reader of process.env. Everything is validated at start-up; a bad
- * value stops the process with a message naming the variable.
+ * The only reader of process.env. Everything is validated at start-up, in one
+ * pass: a bad configuration stops the process with one message naming every
+ * bad variable, what is wrong with it and what it accepts.
  */
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** The value as the user wrote it, for messages (long values cut short). */
+const shown = (raw: unknown): string => {
+  const text = String(raw);
+  return JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}...` : text);
+};
+
+const bool = z.string().transform((raw, ctx) => {
+  const v = raw.trim().toLowerCase();
+  if (['true', '1', 'yes'].includes(v)) return true;
+  if (['false', '0', 'no'].includes(v)) return false;
+  ctx.addIssue({ code: 'custom', message: `must be true or false (or 1/0, yes/no) (got ${shown(raw)})` });
+  return z.NEVER;
+});
+
+/** An integer in [min, max]; decimal digits only (no "1e3", no "0x10", no "1.5"). */
+const int = (min: number, max: number) =>
+  z.string().transform((raw, ctx) => {
+    const text = raw.trim();
+    const n = /^[+-]?\d+$/.test(text) ? Number(text) : Number.NaN;
+    if (Number.isSafeInteger(n) && n >= min && n <= max) return n;
+    ctx.addIssue({ code: 'custom', message: `must be an integer ${min}-${max} (got ${shown(raw)})` });
+    return z.NEVER;
+  });
+
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.string().transform((raw, ctx) => {
+    const isOne = (v: string): v is T[number] => values.includes(v);
+    if (isOne(raw)) return raw;
+    ctx.addIssue({ code: 'custom', message: `must be one of ${values.join(', ')} (got ${shown(raw)})` });
+    return z.NEVER;
+  });
+
+const required = (example: string) => ({ error: `is required (for example ${example})` });
+
+/** The default database when MONGODB_URI names none (instead of the driver's `test`). */
+export const DEFAULT_DATABASE = 'booking';
+
+/**
+ * The database a MongoDB URI names in its path (`mongodb://h1,h2/NAME?...`),
+ * or null when it names none. Credentials may not contain an unescaped "/",
+ * so the path starts at the first "/" after the scheme.
+ */
+export function mongoUriDatabase(uri: string): string | null {
+  const rest = uri.replace(/^mongodb(\+srv)?:\/\//, '');
+  const slash = rest.indexOf('/');
+  if (slash < 0) return null;
+  const name = rest.slice(slash + 1).split('?')[0]!;
+  return name === '' ? null : decodeURIComponent(name);
+}
+
+/** A URI without the password of its credentials, for messages and logs. */
+export function redactUri(uri: string): string {
+  return uri.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^@/]*)@/i, (_all, scheme: string, userinfo: string) => {
+    const user = userinfo.split(':')[0];
+    return `${scheme}${user ? `${user}:` : ''}***@`;
+  });
+}
 
 const schema = z.object({
   PORT: int(0, 65535).default(50051),
   BIND_HOST: z.string().min(1).default('0.0.0.0'),
   MONGODB_URI: z
-    .string({ error: 'is required (for example mongodb://127.0.0.1:27017/booking)' })
+    .string(required('mongodb://127.0.0.1:27017/booking'))
     .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI'),
   MONGODB_SERVER_SELECTION_TIMEOUT_MS: int(100, 120_000).default(5_000),
   REDIS_URL: z
-    .string({ error: 'is required (for example redis://127.0.0.1:6379)' })
+    .string(required('redis://127.0.0.1:6379'))
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'),
   REDIS_COMMAND_TIMEOUT_MS: int(10, 60_000).default(500),
   /** Independent Redis nodes for the Redlock quorum, comma-separated; default: REDIS_URL alone. */
@@ -31,10 +86,10 @@ const schema = z.object({
     )
     .pipe(z.array(z.string().regex(/^rediss?:\/\//, 'each must be a redis:// or rediss:// URL')).min(1))
     .optional(),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BOOKING_LOCK_ENABLED: bool.default(true),
   BOOKING_LOCK_TTL_MS: int(100, 60_000).default(2_000),
-  BOOKING_LOCK_FAILURE_MODE: z.enum(['proceed', 'reject']).default('proceed'),
+  BOOKING_LOCK_FAILURE_MODE: oneOf(['proceed', 'reject']).default('proceed'),
   BOOKING_TAKEN_MARKER_TTL_MS: int(0, 60_000).default(3_000),
   MAX_SLOTS_PER_GENERATION: int(1, 1_000_000).default(40_000),
   GRPC_MAX_RECEIVE_MESSAGE_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
@@ -59,7 +114,7 @@ const schema = z.object({
   AUTH_DISABLED: bool.default(false),
   AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   AUTH_JWKS_FILE: z.string().min(1).optional(),
-  AUTH_JWKS_URL: z.url().optional(),
+  AUTH_JWKS_URL: z.url('must be a URL (for example https://idp.example/.well-known/jwks.json)').optional(),
   AUTH_ISSUER: z.string().min(1).optional(),
   AUTH_AUDIENCE: z.string().min(1).optional(),
   AUTH_CLOCK_SKEW_SECONDS: int(0, 600).default(30),
@@ -67,42 +122,83 @@ const schema = z.object({
   TLS_CERT_FILE: z.string().min(1).optional(),
   TLS_KEY_FILE: z.string().min(1).optional(),
   TLS_CLIENT_CA_FILE: z.string().min(1).optional(),
+  /** The health probe's client certificate under mutual TLS (src/healthcheck.ts). */
+  HEALTHCHECK_TLS_CERT_FILE: z.string().min(1).optional(),
+  HEALTHCHECK_TLS_KEY_FILE: z.string().min(1).optional(),
 });
 
-/** Cross-field rules: authentication is on unless explicitly switched off, TLS files come in pairs. */
-const checked = schema.superRefine((c, ctx) => {
-  const keySources = [c.AUTH_JWT_SECRET, c.AUTH_JWKS_FILE, c.AUTH_JWKS_URL].filter(Boolean).length;
-  if (!c.AUTH_DISABLED) {
-    if (keySources !== 1)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['AUTH_JWT_SECRET'],
+type Env = Record<string, string>;
+interface Issue {
+  variable: string;
+  message: string;
+}
+
+/**
+ * Rules across variables. They read the raw values, not the parsed ones, so
+ * they run even when some other variable is invalid: every problem is reported
+ * in the first round, not one round of fixes at a time.
+ */
+function crossFieldIssues(env: Env): Issue[] {
+  const issues: Issue[] = [];
+  const authDisabled = schema.shape.AUTH_DISABLED.safeParse(env.AUTH_DISABLED);
+  // An invalid AUTH_DISABLED is reported on its own; whether auth is on is then unknown.
+  if (authDisabled.success && !authDisabled.data) {
+    const switchOff = ' (or AUTH_DISABLED=true to switch authentication off)';
+    const keySources = ['AUTH_JWT_SECRET', 'AUTH_JWKS_FILE', 'AUTH_JWKS_URL'].filter((k) => env[k]);
+    if (keySources.length !== 1)
+      issues.push({
+        variable: keySources[0] ?? 'AUTH_JWT_SECRET',
         message:
-          'authentication needs exactly one of AUTH_JWT_SECRET, AUTH_JWKS_FILE or AUTH_JWKS_URL (or AUTH_DISABLED=true to switch it off)',
+          `authentication needs exactly one of AUTH_JWT_SECRET, AUTH_JWKS_FILE or AUTH_JWKS_URL` +
+          (keySources.length ? ` (got ${keySources.join(' and ')})` : switchOff),
       });
-    if (!c.AUTH_ISSUER)
-      ctx.addIssue({ code: 'custom', path: ['AUTH_ISSUER'], message: 'is required with authentication' });
-    if (!c.AUTH_AUDIENCE)
-      ctx.addIssue({ code: 'custom', path: ['AUTH_AUDIENCE'], message: 'is required with authentication' });
+    for (const name of ['AUTH_ISSUER', 'AUTH_AUDIENCE'])
+      if (!env[name]) issues.push({ variable: name, message: `is required with authentication${switchOff}` });
   }
-  if (Boolean(c.TLS_CERT_FILE) !== Boolean(c.TLS_KEY_FILE))
-    ctx.addIssue({
-      code: 'custom',
-      path: ['TLS_KEY_FILE'],
-      message: 'TLS_CERT_FILE and TLS_KEY_FILE go together',
-    });
-  if (c.TLS_CLIENT_CA_FILE && !c.TLS_CERT_FILE)
-    ctx.addIssue({
-      code: 'custom',
-      path: ['TLS_CLIENT_CA_FILE'],
+  const pair = (a: string, b: string): void => {
+    if (Boolean(env[a]) !== Boolean(env[b]))
+      issues.push({ variable: env[a] ? b : a, message: `${a} and ${b} go together: set both or neither` });
+  };
+  pair('TLS_CERT_FILE', 'TLS_KEY_FILE');
+  pair('HEALTHCHECK_TLS_CERT_FILE', 'HEALTHCHECK_TLS_KEY_FILE');
+  if (env.TLS_CLIENT_CA_FILE && !env.TLS_CERT_FILE)
+    issues.push({
+      variable: 'TLS_CLIENT_CA_FILE',
       message: 'mutual TLS needs TLS_CERT_FILE and TLS_KEY_FILE',
     });
-});
+  return issues;
+}
+
+/** Empty (or blank) variables count as unset, as in most deployment tools. */
+function presentVariables(env: NodeJS.ProcessEnv): Env {
+  return Object.fromEntries(
+    Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1].trim() !== ''),
+  );
+}
+
+/** Parses `env` with `object`, or throws one ConfigError naming every bad variable. */
+function parseAll<T extends z.ZodType>(object: T, env: Env, extra: Issue[] = []): z.output<T> {
+  const parsed = object.safeParse(env);
+  const issues: Issue[] = [
+    ...(parsed.success
+      ? []
+      : parsed.error.issues.map((i) => ({ variable: i.path.join('.'), message: i.message }))),
+    ...extra,
+  ];
+  if (issues.length > 0) {
+    const lines = issues
+      .sort((a, b) => a.variable.localeCompare(b.variable))
+      .map((i) => `  ${i.variable}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data as z.output<T>;
+}
 
 export interface AppConfig {
   port: number;
   bindHost: string;
-  mongo: { uri: string; serverSelectionTimeoutMs: number };
+  /** dbName: the database to use when the URI names none (null: the URI's own). */
+  mongo: { uri: string; dbName: string | null; serverSelectionTimeoutMs: number };
   redis: { url: string; commandTimeoutMs: number; lockUrls: string[] };
   logLevel: string;
   /** takenMarkerTtlMs: how long "slot booked" is remembered in Redis (0: never). */
@@ -140,20 +236,16 @@ export class ConfigError extends Error {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  // Empty (or blank) variables count as unset, as in most deployment tools.
-  const present = Object.fromEntries(
-    Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''),
-  );
-  const parsed = checked.safeParse(present);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
-  }
-  const c = parsed.data;
+  const present = presentVariables(env);
+  const c = parseAll(schema, present, crossFieldIssues(present));
   return {
     port: c.PORT,
     bindHost: c.BIND_HOST,
-    mongo: { uri: c.MONGODB_URI, serverSelectionTimeoutMs: c.MONGODB_SERVER_SELECTION_TIMEOUT_MS },
+    mongo: {
+      uri: c.MONGODB_URI,
+      dbName: mongoUriDatabase(c.MONGODB_URI) === null ? DEFAULT_DATABASE : null,
+      serverSelectionTimeoutMs: c.MONGODB_SERVER_SELECTION_TIMEOUT_MS,
+    },
     redis: {
       url: c.REDIS_URL,
       commandTimeoutMs: c.REDIS_COMMAND_TIMEOUT_MS,
@@ -203,5 +295,49 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       lookbackMs: c.RECONCILER_LOOKBACK_MS,
       requestRetentionMs: c.REQUEST_ID_RETENTION_MS,
     },
+  };
+}
+
+/** What the health probe needs: where the server listens and how it speaks TLS. */
+export interface ProbeConfig {
+  port: number;
+  bindHost: string;
+  tls: {
+    certFile: string;
+    keyFile: string;
+    clientCaFile: string | null;
+    /** The probe's own client pair for mutual TLS, when configured. */
+    clientCertFile: string | null;
+    clientKeyFile: string | null;
+  } | null;
+}
+
+const probeSchema = schema.pick({
+  PORT: true,
+  BIND_HOST: true,
+  TLS_CERT_FILE: true,
+  TLS_KEY_FILE: true,
+  TLS_CLIENT_CA_FILE: true,
+  HEALTHCHECK_TLS_CERT_FILE: true,
+  HEALTHCHECK_TLS_KEY_FILE: true,
+});
+
+/** The server's listen and TLS settings, read from the same variables as loadConfig (and no others). */
+export function loadProbeConfig(env: NodeJS.ProcessEnv = process.env): ProbeConfig {
+  const present = presentVariables(env);
+  const tlsIssues = crossFieldIssues({ ...present, AUTH_DISABLED: 'true' });
+  const c = parseAll(probeSchema, present, tlsIssues);
+  return {
+    port: c.PORT,
+    bindHost: c.BIND_HOST,
+    tls: c.TLS_CERT_FILE
+      ? {
+          certFile: c.TLS_CERT_FILE,
+          keyFile: c.TLS_KEY_FILE!,
+          clientCaFile: c.TLS_CLIENT_CA_FILE ?? null,
+          clientCertFile: c.HEALTHCHECK_TLS_CERT_FILE ?? null,
+          clientKeyFile: c.HEALTHCHECK_TLS_KEY_FILE ?? null,
+        }
+      : null,
   };
 }

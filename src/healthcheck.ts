@@ -1,10 +1,14 @@
 /**
- * Container health probe: asks the gRPC health service on this host and exits
- * 0 when it answers SERVING, 1 otherwise. Used by the Dockerfile HEALTHCHECK.
+ * Container health probe: asks the gRPC health service of this instance and
+ * exits 0 when it answers SERVING, 1 otherwise (Dockerfile HEALTHCHECK). It
+ * dials where the server listens (PORT, BIND_HOST; loopback for a wildcard
+ * address) and speaks TLS as the server does (TLS_*), see src/health-probe.ts.
  */
-import { credentials, loadPackageDefinition, type Client, type ServiceError } from '@grpc/grpc-js';
+import { loadPackageDefinition, type Client, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { protoPath } from 'grpc-health-check';
+import { loadProbeConfig } from './config';
+import { probeCredentials, probeTarget } from './health-probe';
 
 type HealthClient = Client & {
   check(
@@ -14,14 +18,26 @@ type HealthClient = Client & {
   ): void;
 };
 
-const port = process.env.PORT ?? '50051';
+function finish(serving: boolean, why: string): never {
+  process.stdout.write(serving ? 'SERVING\n' : `NOT SERVING: ${why}\n`);
+  process.exit(serving ? 0 : 1);
+}
+
+let target: string;
+let creds: ReturnType<typeof probeCredentials>;
+try {
+  const config = loadProbeConfig();
+  target = probeTarget(config.bindHost, config.port);
+  creds = probeCredentials(config.tls);
+} catch (err) {
+  finish(false, err instanceof Error ? err.message : String(err));
+}
+
 const pkg = loadPackageDefinition(loadSync(protoPath, { enums: String })) as unknown as {
   grpc: { health: { v1: { Health: new (target: string, creds: unknown) => HealthClient } } };
 };
-const client = new pkg.grpc.health.v1.Health(`127.0.0.1:${port}`, credentials.createInsecure());
+const client = new pkg.grpc.health.v1.Health(target, creds);
 client.check({ service: 'booking.v1.BookingService' }, { deadline: Date.now() + 3_000 }, (err, res) => {
   client.close();
-  const serving = !err && res?.status === 'SERVING';
-  process.stdout.write(serving ? 'SERVING\n' : `NOT SERVING: ${err?.message ?? res?.status}\n`);
-  process.exit(serving ? 0 : 1);
+  finish(!err && res?.status === 'SERVING', `${target}: ${err?.message ?? res?.status}`);
 });

@@ -2,7 +2,14 @@
  * Configuration: defaults, required variables, refusal of bad values with a
  * message naming the variable, empty strings read as unset.
  */
-import { ConfigError, loadConfig } from '../../src/config';
+import {
+  ConfigError,
+  DEFAULT_DATABASE,
+  loadConfig,
+  loadProbeConfig,
+  mongoUriDatabase,
+  redactUri,
+} from '../../src/config';
 
 // Authentication is configured (and tested) on its own; these tests switch it off.
 const NO_AUTH = { AUTH_DISABLED: 'true' };
@@ -36,7 +43,7 @@ describe('loadConfig', () => {
     expect(loadConfig(REQUIRED)).toMatchObject({
       port: 50051,
       bindHost: '0.0.0.0',
-      mongo: { uri: REQUIRED.MONGODB_URI, serverSelectionTimeoutMs: 5_000 },
+      mongo: { uri: REQUIRED.MONGODB_URI, dbName: null, serverSelectionTimeoutMs: 5_000 },
       redis: { url: REQUIRED.REDIS_URL, commandTimeoutMs: 500 },
       logLevel: 'info',
       lock: { enabled: true, ttlMs: 2_000, failureMode: 'proceed' },
@@ -125,8 +132,24 @@ describe('loadConfig', () => {
     },
   );
 
-  it.each(['abc', '70000', '65536', '-1', '1.5', '8080x'])('refuses PORT=%s', (port) => {
-    expect(namedVariables(configError({ ...REQUIRED, PORT: port }))).toEqual(['PORT']);
+  it.each(['abc', '70000', '65536', '-1', '1.5', '8080x', '1e3', '0x50'])('refuses PORT=%s', (port) => {
+    const err = configError({ ...REQUIRED, PORT: port });
+    expect(namedVariables(err)).toEqual(['PORT']);
+    expect(err.message).toBe(`invalid configuration:\n  PORT: must be an integer 0-65535 (got "${port}")`);
+  });
+
+  it('says what a variable accepts and what it got', () => {
+    const err = configError({
+      ...REQUIRED,
+      BOOKING_LOCK_FAILURE_MODE: 'maybe',
+      BOOKING_LOCK_ENABLED: 'on',
+      LOG_LEVEL: 'verbose',
+    });
+    expect(err.message.split('\n').slice(1)).toEqual([
+      '  BOOKING_LOCK_ENABLED: must be true or false (or 1/0, yes/no) (got "on")',
+      '  BOOKING_LOCK_FAILURE_MODE: must be one of proceed, reject (got "maybe")',
+      '  LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent (got "verbose")',
+    ]);
   });
 
   it.each(['maybe', 'PROCEED', 'fail-open'])('refuses BOOKING_LOCK_FAILURE_MODE=%s', (mode) => {
@@ -152,6 +175,27 @@ describe('loadConfig', () => {
     ).toEqual(['BOOKING_LOCK_FAILURE_MODE', 'MONGODB_URI', 'PORT', 'REDIS_URL']);
   });
 
+  it('reports the cross-variable rules in the same round as missing or malformed variables', () => {
+    // An empty environment: before, only MONGODB_URI and REDIS_URL, then the AUTH_* ones once those were set.
+    expect(namedVariables(configError({ PORT: 'abc', TLS_CERT_FILE: '/etc/tls/server.crt' }))).toEqual([
+      'AUTH_AUDIENCE',
+      'AUTH_ISSUER',
+      'AUTH_JWT_SECRET',
+      'MONGODB_URI',
+      'PORT',
+      'REDIS_URL',
+      'TLS_KEY_FILE',
+    ]);
+  });
+
+  it('pairs the health probe client certificate and key', () => {
+    const err = configError({ ...REQUIRED, HEALTHCHECK_TLS_KEY_FILE: '/etc/tls/probe.key' });
+    expect(err.message).toBe(
+      'invalid configuration:\n' +
+        '  HEALTHCHECK_TLS_CERT_FILE: HEALTHCHECK_TLS_CERT_FILE and HEALTHCHECK_TLS_KEY_FILE go together: set both or neither',
+    );
+  });
+
   it.each([
     ['true', true],
     ['1', true],
@@ -161,5 +205,84 @@ describe('loadConfig', () => {
     ['no', false],
   ])('reads BOOKING_LOCK_ENABLED=%s as %s', (value, enabled) => {
     expect(loadConfig({ ...REQUIRED, BOOKING_LOCK_ENABLED: value }).lock.enabled).toBe(enabled);
+  });
+});
+
+describe('the database MONGODB_URI names', () => {
+  it.each([
+    ['mongodb://127.0.0.1:27017/booking', 'booking'],
+    ['mongodb://user:p%40ss@h1:27017,h2:27017/appts?replicaSet=rs0&w=majority', 'appts'],
+    ['mongodb+srv://cluster.example.net/my%20db?retryWrites=true', 'my db'],
+    ['mongodb://127.0.0.1:27017', null],
+    ['mongodb://127.0.0.1:27017/', null],
+    ['mongodb://h1,h2,h3/?replicaSet=rs0', null],
+    ['mongodb://user:secret@127.0.0.1:27017/?authSource=admin', null],
+  ])('%s names %s', (uri, name) => {
+    expect(mongoUriDatabase(uri)).toBe(name);
+  });
+
+  it(`uses "${DEFAULT_DATABASE}" when the URI names no database, and the URI's own otherwise`, () => {
+    expect(DEFAULT_DATABASE).toBe('booking');
+    expect(loadConfig({ ...REQUIRED, MONGODB_URI: 'mongodb://127.0.0.1:27017' }).mongo.dbName).toBe(
+      'booking',
+    );
+    expect(loadConfig({ ...REQUIRED, MONGODB_URI: 'mongodb://h1,h2/?replicaSet=rs0' }).mongo.dbName).toBe(
+      'booking',
+    );
+    expect(
+      loadConfig({ ...REQUIRED, MONGODB_URI: 'mongodb://127.0.0.1:27017/appts' }).mongo.dbName,
+    ).toBeNull();
+  });
+});
+
+describe('redactUri', () => {
+  it.each([
+    [
+      'mongodb://app:s3cret@db1:27017,db2:27017/booking?replicaSet=rs0',
+      'mongodb://app:***@db1:27017,db2:27017/booking?replicaSet=rs0',
+    ],
+    ['redis://:s3cret@cache:6379/0', 'redis://***@cache:6379/0'],
+    ['rediss://default:s3cret@cache:6380', 'rediss://default:***@cache:6380'],
+    ['mongodb://127.0.0.1:27017/booking', 'mongodb://127.0.0.1:27017/booking'],
+  ])('%s -> %s', (uri, redacted) => {
+    expect(redactUri(uri)).toBe(redacted);
+    expect(redactUri(uri)).not.toContain('s3cret');
+  });
+});
+
+describe('loadProbeConfig (the health probe)', () => {
+  it('reads the listen address and TLS settings only: no database or auth variables needed', () => {
+    expect(loadProbeConfig({})).toEqual({ port: 50051, bindHost: '0.0.0.0', tls: null });
+    expect(
+      loadProbeConfig({
+        PORT: '6000',
+        BIND_HOST: '10.0.0.5',
+        TLS_CERT_FILE: '/tls/server.crt',
+        TLS_KEY_FILE: '/tls/server.key',
+        TLS_CLIENT_CA_FILE: '/tls/ca.crt',
+        HEALTHCHECK_TLS_CERT_FILE: '/tls/probe.crt',
+        HEALTHCHECK_TLS_KEY_FILE: '/tls/probe.key',
+      }),
+    ).toEqual({
+      port: 6000,
+      bindHost: '10.0.0.5',
+      tls: {
+        certFile: '/tls/server.crt',
+        keyFile: '/tls/server.key',
+        clientCaFile: '/tls/ca.crt',
+        clientCertFile: '/tls/probe.crt',
+        clientKeyFile: '/tls/probe.key',
+      },
+    });
+  });
+
+  it('refuses what the server would refuse', () => {
+    expect(() => loadProbeConfig({ PORT: 'abc', TLS_KEY_FILE: '/tls/server.key' })).toThrow(
+      new ConfigError(
+        'invalid configuration:\n' +
+          '  PORT: must be an integer 0-65535 (got "abc")\n' +
+          '  TLS_CERT_FILE: TLS_CERT_FILE and TLS_KEY_FILE go together: set both or neither',
+      ),
+    );
   });
 });

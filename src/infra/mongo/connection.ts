@@ -2,6 +2,8 @@ import mongoose, { type Connection } from 'mongoose';
 
 export interface MongoOptions {
   uri: string;
+  /** The database to use when the URI names none (null or absent: the URI's own). */
+  dbName?: string | null;
   /** How long an operation waits for a reachable server before failing. */
   serverSelectionTimeoutMs: number;
 }
@@ -14,6 +16,7 @@ export interface MongoOptions {
 export async function connectMongo(opts: MongoOptions): Promise<Connection> {
   const connection = mongoose.createConnection(opts.uri, {
     serverSelectionTimeoutMS: opts.serverSelectionTimeoutMs,
+    ...(opts.dbName ? { dbName: opts.dbName } : {}),
     bufferCommands: false,
     autoIndex: false,
     autoCreate: false,
