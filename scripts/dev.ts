@@ -192,6 +192,10 @@ async function main(): Promise<void> {
 }
 
 main().catch(async (err: unknown) => {
-  log(`failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  // Configuration and start-up errors name the variable to fix: their message is the whole story.
+  // (matched by name: src/ is imported only once the environment is complete)
+  const known = err instanceof Error && (err.name === 'ConfigError' || err.name === 'StartupError');
+  const text = err instanceof Error ? (known ? err.message : (err.stack ?? err.message)) : String(err);
+  log(`failed to start: ${text}`);
   await shutdown('start-up failure', 1);
 });
