@@ -131,6 +131,7 @@ export async function startApp(config: AppConfig, opts: { logger?: Logger } = {}
       events,
       clock,
       lockFailureMode: config.lock.failureMode,
+      repairWaitMs: config.lock.repairWaitMs,
       logger,
     });
     reconciler = new Reconciler({

@@ -90,6 +90,7 @@ const schema = z.object({
   BOOKING_LOCK_ENABLED: bool.default(true),
   BOOKING_LOCK_TTL_MS: int(100, 60_000).default(2_000),
   BOOKING_LOCK_FAILURE_MODE: oneOf(['proceed', 'reject']).default('proceed'),
+  BOOKING_LOCK_REPAIR_WAIT_MS: int(0, 10_000).default(500),
   BOOKING_TAKEN_MARKER_TTL_MS: int(0, 60_000).default(3_000),
   MAX_SLOTS_PER_GENERATION: int(1, 1_000_000).default(40_000),
   GRPC_MAX_RECEIVE_MESSAGE_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
@@ -202,7 +203,14 @@ export interface AppConfig {
   redis: { url: string; commandTimeoutMs: number; lockUrls: string[] };
   logLevel: string;
   /** takenMarkerTtlMs: how long "slot booked" is remembered in Redis (0: never). */
-  lock: { enabled: boolean; ttlMs: number; failureMode: 'proceed' | 'reject'; takenMarkerTtlMs: number };
+  lock: {
+    enabled: boolean;
+    ttlMs: number;
+    failureMode: 'proceed' | 'reject';
+    takenMarkerTtlMs: number;
+    /** How long a request waits for a slot's gate held by a background repair. */
+    repairWaitMs: number;
+  };
   maxSlotsPerGeneration: number;
   grpcMaxReceiveMessageBytes: number;
   shutdownGraceMs: number;
@@ -257,6 +265,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       ttlMs: c.BOOKING_LOCK_TTL_MS,
       failureMode: c.BOOKING_LOCK_FAILURE_MODE,
       takenMarkerTtlMs: c.BOOKING_TAKEN_MARKER_TTL_MS,
+      repairWaitMs: c.BOOKING_LOCK_REPAIR_WAIT_MS,
     },
     maxSlotsPerGeneration: c.MAX_SLOTS_PER_GENERATION,
     grpcMaxReceiveMessageBytes: c.GRPC_MAX_RECEIVE_MESSAGE_BYTES,

@@ -197,14 +197,21 @@ export interface IdempotencyStore {
 /** Result of trying the per-slot lock: the fast gate in front of the database. */
 export type GateResult =
   | { outcome: 'acquired'; release(): Promise<void> }
-  | { outcome: 'busy' }
+  /**
+   * Held by another request. `byRepair`: by a background repair (or let go
+   * since), which requests may briefly wait for rather than give up.
+   */
+  | { outcome: 'busy'; byRepair: boolean }
   /** Known to be booked by `by` (a short-lived marker): refused without the database. */
   | { outcome: 'taken'; by: string }
   | { outcome: 'unavailable'; error: Error };
 
 export interface SlotGate {
-  /** `ignoreTaken`: lock even a slot marked taken (repairs, which may free it). */
-  tryAcquire(slotId: string, opts?: { ignoreTaken?: boolean }): Promise<GateResult>;
+  /**
+   * `ignoreTaken`: lock even a slot marked taken (repairs, which may free it).
+   * `repair`: a background repair; whoever finds the gate held by it is told `byRepair`.
+   */
+  tryAcquire(slotId: string, opts?: { ignoreTaken?: boolean; repair?: boolean }): Promise<GateResult>;
   /**
    * Remembers for a short, bounded time that a slot is booked, so that
    * further attempts are refused without the database. Best effort.

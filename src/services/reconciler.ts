@@ -127,7 +127,11 @@ export class Reconciler {
     return counts;
   }
 
-  /** Expires holds past their deadline and frees the slots they held. */
+  /**
+   * Expires holds past their deadline and frees the slots they held. Behind
+   * the slot's gate, taken as a repair's: a booking of the slot arriving
+   * meanwhile waits for it instead of being told SLOT_BUSY (SlotClaims.gated).
+   */
   private async expireHolds(now: Date): Promise<number> {
     const { claims, slots, settings, slotClaims } = this.deps;
     let expired = 0;

@@ -12,6 +12,7 @@ import {
   DuplicateSlotClaimError,
   type ClaimRepository,
   type Clock,
+  type GateResult,
   type SlotChange,
   type SlotEvents,
   type SlotGate,
@@ -36,8 +37,13 @@ export interface SlotClaimsDeps {
   events: SlotEvents;
   clock: Clock;
   lockFailureMode: LockFailureMode;
+  /** How long a request waits for a slot's gate held by a background repair (0: not at all). */
+  repairWaitMs: number;
   logger: ServiceLogger;
 }
+
+/** How often a request waiting for a repair to let go of a slot's gate tries again. */
+const REPAIR_POLL_MS = 20;
 
 /** Who a slot projection should point at for an active claim. */
 export const ownerOf = (claim: ClaimRecord): SlotOwner =>
@@ -86,11 +92,30 @@ export class SlotClaims {
    * Runs `work` behind the slot's gate; SLOT_BUSY when another request holds
    * it, SLOT_UNAVAILABLE when the slot is known to be booked, unless by
    * `ownerId` (a retry of the request that booked it, which must resume).
+   *
+   * A gate held by a background repair (see ifFree) is waited for, up to
+   * `repairWaitMs`: a repair is a few database writes, and turning the user
+   * away for it would make the service refuse work because of its own
+   * housekeeping (a hold the reconciler is expiring, say, is exactly when a
+   * slot becomes bookable). Waiting keeps repairs and requests apart on the
+   * slot, which matters on FerretDB where a conditional update is a read then
+   * a write, so a repair racing a booking could overwrite its fresh slot
+   * projection (the unique index would still keep the slot exclusive, but the
+   * slot would show AVAILABLE until the next pass).
    */
   async gated<T>(slotId: string, work: () => Promise<T>, ownerId?: string): Promise<T> {
-    let gate = await this.deps.gate.tryAcquire(slotId);
-    if (gate.outcome === 'taken' && gate.by === ownerId) {
-      gate = await this.deps.gate.tryAcquire(slotId, { ignoreTaken: true });
+    const tryGate = async (): Promise<GateResult> => {
+      const first = await this.deps.gate.tryAcquire(slotId);
+      if (first.outcome === 'taken' && first.by === ownerId) {
+        return this.deps.gate.tryAcquire(slotId, { ignoreTaken: true });
+      }
+      return first;
+    };
+    let gate = await tryGate();
+    const waitUntil = Date.now() + this.deps.repairWaitMs;
+    while (gate.outcome === 'busy' && gate.byRepair && Date.now() < waitUntil) {
+      await new Promise((resolve) => setTimeout(resolve, REPAIR_POLL_MS));
+      gate = await tryGate();
     }
     if (gate.outcome === 'taken') throw slotUnavailable(slotId, 'BOOKED');
     if (gate.outcome === 'busy') {
@@ -119,11 +144,12 @@ export class SlotClaims {
   /**
    * Runs `work` behind the slot's gate if nobody holds it; undefined (work not
    * run) when busy. For background repairs: skip a slot in use, and never
-   * repair the same slot twice at once from two instances. Without Redis the
-   * work runs anyway: every repair is conditional.
+   * repair the same slot twice at once from two instances. The gate is taken
+   * as a repair's, which requests wait for (see gated) rather than answer
+   * SLOT_BUSY. Without Redis the work runs anyway: every repair is conditional.
    */
   async ifFree<T>(slotId: string, work: () => Promise<T>): Promise<T | undefined> {
-    const gate = await this.deps.gate.tryAcquire(slotId, { ignoreTaken: true });
+    const gate = await this.deps.gate.tryAcquire(slotId, { ignoreTaken: true, repair: true });
     if (gate.outcome === 'busy') return undefined;
     try {
       return await work();

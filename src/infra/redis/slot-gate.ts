@@ -5,7 +5,9 @@ import type { GateResult, SlotGate } from '../../services/ports';
 /**
  * The fast gate: a Redlock lock per slot, tried once with no waiting queue.
  * It only saves the database from doomed work; correctness never depends on
- * it (a lease can expire under a pause).
+ * it (a lease can expire under a pause). A background repair locks a second
+ * key with the slot's (`repairPrefix`, set and released with it in one
+ * script), so that a request finding the slot busy can tell it is a repair.
  */
 export class RedlockSlotGate implements SlotGate {
   private readonly redlock: Redlock;
@@ -16,13 +18,14 @@ export class RedlockSlotGate implements SlotGate {
    *   its marker being cleared (a crash, Redis unreachable) stays refused
    */
   constructor(
-    clients: readonly Redis[],
+    private readonly clients: readonly Redis[],
     private readonly ttlMs: number,
     private readonly markers: Redis,
     private readonly takenTtlMs: number,
     private readonly observe: (outcome: GateResult['outcome'], seconds: number) => void = () => undefined,
     private readonly keyPrefix = 'booking:lock:slot:',
     private readonly takenPrefix = 'booking:taken:slot:',
+    private readonly repairPrefix = 'booking:lock:repair:slot:',
   ) {
     this.redlock = new Redlock(clients, {
       retryCount: 0,
@@ -33,9 +36,12 @@ export class RedlockSlotGate implements SlotGate {
     this.redlock.on('error', () => undefined);
   }
 
-  async tryAcquire(slotId: string, opts: { ignoreTaken?: boolean } = {}): Promise<GateResult> {
+  async tryAcquire(
+    slotId: string,
+    opts: { ignoreTaken?: boolean; repair?: boolean } = {},
+  ): Promise<GateResult> {
     const started = process.hrtime.bigint();
-    const result = await this.attempt(slotId, opts.ignoreTaken ?? false);
+    const result = await this.attempt(slotId, opts.ignoreTaken ?? false, opts.repair ?? false);
     this.observe(result.outcome, Number(process.hrtime.bigint() - started) / 1e9);
     return result;
   }
@@ -49,14 +55,16 @@ export class RedlockSlotGate implements SlotGate {
     this.markers.del(this.takenPrefix + slotId).catch(() => undefined);
   }
 
-  private async attempt(slotId: string, ignoreTaken: boolean): Promise<GateResult> {
+  private async attempt(slotId: string, ignoreTaken: boolean, repair: boolean): Promise<GateResult> {
     // A slot known to be booked is refused before any lock (or database) work.
     if (!ignoreTaken) {
       const taken = await this.markers.get(this.takenPrefix + slotId).catch(() => null);
       if (taken !== null) return { outcome: 'taken', by: taken };
     }
     try {
-      const lock = await this.redlock.acquire([this.keyPrefix + slotId], this.ttlMs);
+      const keys = [this.keyPrefix + slotId];
+      if (repair) keys.push(this.repairPrefix + slotId);
+      const lock = await this.redlock.acquire(keys, this.ttlMs);
       return {
         outcome: 'acquired',
         release: async () => {
@@ -65,9 +73,28 @@ export class RedlockSlotGate implements SlotGate {
         },
       };
     } catch (err) {
-      if (await isHeldByAnother(err)) return { outcome: 'busy' };
+      if (await isHeldByAnother(err)) {
+        return { outcome: 'busy', byRepair: !repair && (await this.heldByRepair(slotId)) };
+      }
       return { outcome: 'unavailable', error: err instanceof Error ? err : new Error(String(err)) };
     }
+  }
+
+  /**
+   * Whether the slot's lock is held by a background repair (its repair key
+   * carries the same lock value), or was let go between the refusal and this
+   * look: either way, a request's brief wait and retry is worthwhile. Best
+   * effort: an error counts as no (the request answers SLOT_BUSY, as it would
+   * without repairs).
+   */
+  private async heldByRepair(slotId: string): Promise<boolean> {
+    const seen = await Promise.all(
+      this.clients.map((c) =>
+        c.mget(this.keyPrefix + slotId, this.repairPrefix + slotId).catch(() => [undefined, null]),
+      ),
+    );
+    const byRepair = seen.some(([lock, repair]) => repair !== null && repair === lock);
+    return byRepair || seen.every(([lock]) => lock === null);
   }
 }
 
