@@ -9,7 +9,7 @@ import {
   type SlotRecord,
   type SlotStatus,
 } from '../domain/types';
-import { decodePageToken, toPage } from './page-token';
+import { decodePageToken, encodePageToken, toPage } from './page-token';
 import type { Clock, ServiceRepository, SlotEvents, SlotRepository } from './ports';
 
 export interface CatalogLimits {
@@ -99,7 +99,7 @@ export class CatalogService {
     const after = decodePageToken(q.pageToken, filters);
     if (!after) await this.getService(q.serviceId); // NOT_FOUND for an unknown service
     const now = this.clock();
-    const rows = await this.slots.list({
+    const { rows, resumeAfter } = await this.slots.list({
       serviceId: q.serviceId,
       from: q.from,
       to: q.to,
@@ -109,7 +109,10 @@ export class CatalogService {
       limit: q.pageSize + 1,
     });
     const page = toPage(rows, q.pageSize, (s) => ({ key: s.startTime.getTime(), id: s.id }), filters);
-    return { ...page, items: page.items.map((s) => effectiveSlot(s, now)) };
+    // A short page that did not reach the end of the window: its token goes on from where it stopped.
+    const nextPageToken =
+      page.nextPageToken === '' && resumeAfter ? encodePageToken(resumeAfter, filters) : page.nextPageToken;
+    return { nextPageToken, items: page.items.map((s) => effectiveSlot(s, now)) };
   }
 
   /**

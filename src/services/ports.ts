@@ -49,7 +49,12 @@ export interface SlotRepository {
   ): Promise<{ created: SlotRecord[]; existing: number }>;
   findById(id: string): Promise<SlotRecord | null>;
   findByIds(ids: readonly string[]): Promise<SlotRecord[]>;
-  /** Ordered by start time, then id; `status` is the effective status at `now`. */
+  /**
+   * Ordered by start time, then id; `status` is the effective status at `now`.
+   * Up to `limit` rows; fewer, with `resumeAfter` set, when the call stopped
+   * before the end of the window (it looks at a bounded stretch of time per
+   * call): the next call goes on after `resumeAfter`.
+   */
   list(opts: {
     serviceId: string;
     from: Date | null;
@@ -58,7 +63,7 @@ export interface SlotRepository {
     now: Date;
     after: Cursor | null;
     limit: number;
-  }): Promise<SlotRecord[]>;
+  }): Promise<{ rows: SlotRecord[]; resumeAfter: Cursor | null }>;
   /**
    * The conditional update that takes a slot for `owner`: only if it has not
    * started, belongs to `serviceId` when given, and is free (AVAILABLE, or
@@ -80,12 +85,26 @@ export interface SlotRepository {
   setBlocked(opts: { slotId: string; blocked: boolean; now: Date }): Promise<SlotChange | null>;
   /** Repair: sets the owner only if the slot is still at `revision`. */
   repair(opts: { slotId: string; revision: number; to: SlotOwner; now: Date }): Promise<SlotChange | null>;
-  /** Slots that point at a claim (BOOKED, or LOCKED by a hold), changed in [from, to]. */
-  findOwnedChangedBetween(from: Date, to: Date, limit: number): Promise<SlotRecord[]>;
-  /** Slots changed in [from, to], oldest change first. */
-  findChangedBetween(from: Date, to: Date, limit: number): Promise<SlotRecord[]>;
+  /**
+   * Slots that point at a claim (BOOKED, or LOCKED by a hold), changed in
+   * [from, to]. See Changed for `limit`.
+   */
+  findOwnedChangedBetween(from: Date, to: Date, limit: number): Promise<Changed<SlotRecord>>;
+  /** Slots changed in [from, to], oldest change first. See Changed for `limit`. */
+  findChangedBetween(from: Date, to: Date, limit: number): Promise<Changed<SlotRecord>>;
   /** Slots LOCKED by a hold whose expiry has passed. */
   findWithExpiredHolds(now: Date, limit: number): Promise<SlotRecord[]>;
+}
+
+/**
+ * Records changed in a stretch of time, oldest change first. They are looked
+ * up in time buckets, oldest first, until `limit` rows are found (all rows of
+ * the last bucket read are returned, so there may be more); `through` is the
+ * time up to which the stretch has been examined in full.
+ */
+export interface Changed<T> {
+  rows: T[];
+  through: Date;
 }
 
 export class DuplicateSlotClaimError extends Error {
@@ -166,10 +185,14 @@ export interface ClaimRepository {
    * applied (it crashed between deciding and writing); returns how many.
    */
   settleTransitions(opts: { before: Date; limit: number }): Promise<number>;
-  /** Deletes VOID claims (refused requests' ids) created before `cutoff`; returns how many. */
-  deleteVoidOlderThan(cutoff: Date): Promise<number>;
-  /** Active claims (HELD or CONFIRMED) changed in [from, to]. */
-  findActiveChangedBetween(from: Date, to: Date, limit: number): Promise<ClaimRecord[]>;
+  /**
+   * Deletes VOID claims (refused requests' ids) created from about `from`
+   * (the start of its time bucket) to before `cutoff`; returns how many. It
+   * may keep some created shortly before `cutoff` (until the next call).
+   */
+  deleteVoidCreatedBefore(opts: { from: Date; cutoff: Date }): Promise<number>;
+  /** Active claims (HELD or CONFIRMED) changed in [from, to]. See Changed for `limit`. */
+  findActiveChangedBetween(from: Date, to: Date, limit: number): Promise<Changed<ClaimRecord>>;
   /** A user's appointments (never holds), newest first (by creation time, then id). */
   listAppointmentsByUser(opts: {
     userId: string;
@@ -191,7 +214,8 @@ export interface IdempotencyStore {
   find(key: string): Promise<IdempotencyRecord | null>;
   /** Saves a record; returns the one already stored under that key, if any. */
   save(record: IdempotencyRecord): Promise<IdempotencyRecord | null>;
-  deleteOlderThan(cutoff: Date): Promise<number>;
+  /** Deletes records created from about `from` to before `cutoff`, as deleteVoidCreatedBefore. */
+  deleteCreatedBefore(opts: { from: Date; cutoff: Date }): Promise<number>;
 }
 
 /** Result of trying the per-slot lock: the fast gate in front of the database. */

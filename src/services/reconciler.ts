@@ -1,6 +1,16 @@
 import { isActiveClaim, type ClaimRecord, type SlotRecord } from '../domain/types';
 import type { ClaimRepository, Clock, IdempotencyStore, SlotOwner, SlotRepository } from './ports';
 import { ownerOf, type SlotClaims, type ServiceLogger } from './slot-claims';
+import { Sweep, type Stretch } from './sweep';
+
+/**
+ * How far back each pass looks again (writes stamped before they land), and
+ * how much time one pass examines at most (per stretch; the start-up backlog
+ * is worked through one such stretch per pass). Constants rather than
+ * settings: they bound cost, not behaviour.
+ */
+const OVERLAP_MS = 30_000;
+const MAX_SPAN_MS = 10 * 60_000;
 
 export interface ReconcilerSettings {
   /** A state younger than this may be an operation in progress: left alone. */
@@ -40,6 +50,13 @@ export interface RepairCounts {
 export class Reconciler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<RepairCounts> | undefined;
+  /**
+   * What each job has examined so far: a pass costs what changed since the
+   * previous one (equality lookups on time buckets), not what is stored.
+   */
+  private readonly repairs = new Sweep({ overlapMs: OVERLAP_MS, maxSpanMs: MAX_SPAN_MS });
+  private readonly republishing = new Sweep({ overlapMs: OVERLAP_MS, maxSpanMs: MAX_SPAN_MS });
+  private readonly purges = new Sweep({ overlapMs: 0, maxSpanMs: 60 * 60_000 });
 
   constructor(
     private readonly deps: {
@@ -98,31 +115,42 @@ export class Reconciler {
       requestsPurged: 0,
       eventsRepublished: 0,
     };
-    const settled = new Date(now.getTime() - settings.graceMs);
-    const since = new Date(now.getTime() - settings.lookbackMs);
+    const settled = now.getTime() - settings.graceMs;
 
     // First what crashed requests decided: the repairs below then see it.
     counts.transitionsSettled = await this.deps.claims.settleTransitions({
-      before: settled,
+      before: new Date(settled),
       limit: settings.batchSize,
     });
     counts.holdsExpired = await this.expireHolds(now);
-    counts.slotsRepaired += await this.repairOwnedSlots(since, settled, now);
-    const claimRepairs = await this.repairActiveClaims(since, settled, now);
-    counts.slotsRepaired += claimRepairs.slots;
-    counts.movesCompleted = claimRepairs.moves;
-    counts.eventsRepublished = await this.deps.republish(
-      await this.deps.slots.findChangedBetween(
-        new Date(now.getTime() - settings.republishWindowMs),
-        new Date(now.getTime() - 1_000),
-        settings.batchSize,
-      ),
-    );
+    for (const stretch of this.repairs.plan(now.getTime() - settings.lookbackMs, settled)) {
+      const slots = await this.repairOwnedSlots(stretch, now);
+      const claims = await this.repairActiveClaims(stretch, now);
+      counts.slotsRepaired += slots.repaired + claims.slots;
+      counts.movesCompleted += claims.moves;
+      this.repairs.done(stretch);
+    }
+    for (const stretch of this.republishing.plan(
+      now.getTime() - settings.republishWindowMs,
+      now.getTime() - 1_000,
+    )) {
+      const changed = await this.deps.slots.findChangedBetween(
+        new Date(stretch.from),
+        new Date(stretch.to),
+        WHOLE_STRETCH,
+      );
+      counts.eventsRepublished += await this.deps.republish(changed.rows);
+      this.republishing.done(stretch);
+    }
     // Request results, and the ids of refused bookings (kept as long, so a retry gets the same answer).
-    const requestCutoff = new Date(now.getTime() - settings.requestRetentionMs);
-    counts.requestsPurged =
-      (await this.deps.requests.deleteOlderThan(requestCutoff)) +
-      (await this.deps.claims.deleteVoidOlderThan(requestCutoff));
+    const cutoff = now.getTime() - settings.requestRetentionMs;
+    for (const stretch of this.purges.plan(cutoff - settings.lookbackMs, cutoff)) {
+      const range = { from: new Date(stretch.from), cutoff: new Date(stretch.to) };
+      counts.requestsPurged +=
+        (await this.deps.requests.deleteCreatedBefore(range)) +
+        (await this.deps.claims.deleteVoidCreatedBefore(range));
+      this.purges.done(stretch);
+    }
     this.deps.onPass?.(counts);
     return counts;
   }
@@ -149,9 +177,14 @@ export class Reconciler {
   }
 
   /** Slots pointing at a claim that does not hold them. */
-  private async repairOwnedSlots(since: Date, settled: Date, now: Date): Promise<number> {
-    const { slots, claims, settings } = this.deps;
-    const owned = await slots.findOwnedChangedBetween(since, settled, settings.batchSize);
+  private async repairOwnedSlots(stretch: Stretch, now: Date): Promise<{ repaired: number }> {
+    const { slots, claims } = this.deps;
+    const changed = await slots.findOwnedChangedBetween(
+      new Date(stretch.from),
+      new Date(stretch.to),
+      WHOLE_STRETCH,
+    );
+    const owned = changed.rows;
     const owners = byId(await claims.findByIds(owned.map(ownerIdOf)));
     let repaired = 0;
     for (const slot of owned) {
@@ -161,19 +194,18 @@ export class Reconciler {
       const to: SlotOwner = active && isActiveClaim(active, now) ? ownerOf(active) : { kind: 'none' };
       if (await this.repair(slot, to, now, 'slot points at a claim that does not hold it')) repaired += 1;
     }
-    return repaired;
+    return { repaired };
   }
 
   /** Active claims whose slot does not point at them, and unfinished moves. */
-  private async repairActiveClaims(
-    since: Date,
-    settled: Date,
-    now: Date,
-  ): Promise<{ slots: number; moves: number }> {
-    const { slots, claims, settings } = this.deps;
-    const active = (await claims.findActiveChangedBetween(since, settled, settings.batchSize)).filter((c) =>
-      isActiveClaim(c, now),
+  private async repairActiveClaims(stretch: Stretch, now: Date): Promise<{ slots: number; moves: number }> {
+    const { slots, claims } = this.deps;
+    const changed = await claims.findActiveChangedBetween(
+      new Date(stretch.from),
+      new Date(stretch.to),
+      WHOLE_STRETCH,
     );
+    const active = changed.rows.filter((c) => isActiveClaim(c, now));
     const slotById = byId(await slots.findByIds(active.map((c) => c.slotId)));
     let repaired = 0;
     let moves = 0;
@@ -218,6 +250,12 @@ export class Reconciler {
     return true;
   }
 }
+
+/**
+ * Stretches are examined whole (their span bounds the cost): a row limit
+ * could stop a pass inside its overlap again and again.
+ */
+const WHOLE_STRETCH = Number.MAX_SAFE_INTEGER;
 
 const ownerIdOf = (slot: SlotRecord): string => (slot.appointmentId ?? slot.holdId)!;
 

@@ -115,7 +115,7 @@ export class WatchService {
     let after: { key: number; id: string } | null = null;
     for (;;) {
       const now = this.deps.clock();
-      const page = await this.deps.slots.list({
+      const { rows: page, resumeAfter } = await this.deps.slots.list({
         serviceId: q.serviceId,
         from: q.from,
         to: q.to,
@@ -129,7 +129,12 @@ export class WatchService {
         delivered.set(slot.id, slot.revision);
         sink.push({ type: 'SNAPSHOT', slot: effectiveSlot(slot, now), revision });
       }
-      if (page.length < SNAPSHOT_PAGE) return;
+      if (page.length < SNAPSHOT_PAGE) {
+        // A short page ends the snapshot, unless the listing stopped before the end of the window.
+        if (!resumeAfter) return;
+        after = resumeAfter;
+        continue;
+      }
       await sink.room(); // a big snapshot goes at the client's pace
       const last = page[page.length - 1]!;
       after = { key: last.startTime.getTime(), id: last.id };

@@ -1,5 +1,6 @@
 import { Types } from 'mongoose';
 import type { Service, Slot, SlotStatus } from '../../src/gen/booking/v1/resources';
+import { createdBucketOf, updatedBucketOf } from '../../src/infra/mongo/buckets';
 import type { ClaimDoc, SlotDoc } from '../../src/infra/mongo/models';
 import type { Rpc } from '../support/harness';
 
@@ -111,6 +112,20 @@ export async function listAllSlots(
 export function claimDocument(
   slot: Pick<SlotDoc, '_id' | 'serviceId' | 'startTime' | 'endTime'>,
   overrides: Partial<ClaimDoc> = {},
+): ClaimDoc {
+  const doc = claimFields(slot, overrides);
+  // The query fields the service writes with them (src/infra/mongo/buckets.ts).
+  return {
+    ...doc,
+    updatedBucket: updatedBucketOf(doc.updatedAt),
+    ...(doc.status === 'VOID' ? { voidBucket: createdBucketOf(doc.createdAt) } : {}),
+    ...overrides,
+  };
+}
+
+function claimFields(
+  slot: Pick<SlotDoc, '_id' | 'serviceId' | 'startTime' | 'endTime'>,
+  overrides: Partial<ClaimDoc>,
 ): ClaimDoc {
   const id = overrides._id ?? new Types.ObjectId();
   const status = overrides.status ?? 'CONFIRMED';

@@ -8,6 +8,7 @@
  */
 import { Types } from 'mongoose';
 import { SlotStatus } from '../../src/gen/booking/v1/resources';
+import { createdBucketOf, updatedBucketOf } from '../../src/infra/mongo/buckets';
 import type { ClaimDoc, IdempotencyDoc, SlotDoc } from '../../src/infra/mongo/models';
 import { claimDocument, serviceWithSlots } from '../factories';
 import { invariantViolations, rpc, startTestApp, type TestApp } from '../support/harness';
@@ -41,7 +42,16 @@ function storeOf(t: TestApp) {
       await slots.updateOne(
         { _id: oid(slotId) },
         {
-          $set: { appointmentId: null, holdId: null, holdExpiresAt: null, ...to, updatedAt: changedAt },
+          $set: {
+            appointmentId: null,
+            holdId: null,
+            holdExpiresAt: null,
+            ...to,
+            // The query fields the service writes in the same write (src/infra/mongo/buckets.ts).
+            hold: to.status === 'LOCKED' && (to.holdId ?? null) !== null,
+            updatedAt: changedAt,
+            updatedBucket: updatedBucketOf(changedAt),
+          },
           $inc: { revision: 1 },
         },
       );
@@ -212,6 +222,25 @@ describe('reconciler repairs (grace 0)', () => {
 
     expect(await Promise.all(slotIds.slice(0, 4).map((id) => store.slot(id)))).toEqual(before);
   });
+});
+
+/**
+ * Purges: a pass deletes what has expired since the previous pass (time
+ * buckets, see src/services/sweep.ts), and its first pass what expired over
+ * the lookback window. Entries are backdated here, so each test writes them
+ * before its app's first pass.
+ */
+describe('reconciler purges (first pass of a fresh instance)', () => {
+  let t: TestApp;
+  let store: ReturnType<typeof storeOf>;
+  let slotIds: string[];
+
+  beforeEach(async () => {
+    t = await startTestApp(RECONCILER_ENV);
+    store = storeOf(t);
+    slotIds = (await serviceWithSlots(rpc(t.client))).slotIds;
+  });
+  afterEach(() => t.stop());
 
   it('purges request_log entries older than REQUEST_ID_RETENTION_MS', async () => {
     const old = `BookSlot:someone:${new Types.ObjectId().toHexString()}`;
@@ -222,12 +251,14 @@ describe('reconciler repairs (grace 0)', () => {
         fingerprint: 'f',
         resultId: new Types.ObjectId().toHexString(),
         createdAt: secondsAgo(120),
+        createdBucket: createdBucketOf(secondsAgo(120)),
       },
       {
         _id: recent,
         fingerprint: 'f',
         resultId: new Types.ObjectId().toHexString(),
         createdAt: secondsAgo(30),
+        createdBucket: createdBucketOf(secondsAgo(30)),
       },
     ]);
 

@@ -2,6 +2,7 @@ import type { AppointmentStatus, ClaimRecord } from '../../domain/types';
 import {
   DuplicateClaimIdError,
   DuplicateSlotClaimError,
+  type Changed,
   type ClaimRepository,
   type Cursor,
 } from '../../services/ports';
@@ -9,6 +10,14 @@ import { randomBytes } from 'node:crypto';
 import type { Types } from 'mongoose';
 import { DomainError } from '../../domain/errors';
 import type { ClaimDoc, Models, TransitionDoc } from './models';
+import {
+  CREATED_BUCKET_MS,
+  createdBucketOf,
+  inBuckets,
+  mapBounded,
+  updatedBucketOf,
+  wholeBucketsBefore,
+} from './buckets';
 import { hex, isDuplicateKeyError, oid } from './object-ids';
 
 const AFTER = { returnDocument: 'after' } as const;
@@ -25,7 +34,17 @@ export interface ClaimRepositorySettings {
 }
 
 const DEFAULT_SETTINGS: ClaimRepositorySettings = { rollForwardAfterMs: 5_000, pollMs: 25, maxRounds: 8 };
+/** Point reads, or bucket lookups, in flight at once. */
+const CONCURRENCY = 8;
 
+/**
+ * Claims (holds and appointments). Every query is equality on top-level
+ * fields, which FerretDB on PostgreSQL pushes down to SQL: `_id`,
+ * `slotClaim`, `userId` (a user's history), `status: 'HELD'` (live holds
+ * only), `updatedBucket` (what changed in a 10-second bucket) and
+ * `voidBucket` (VOID claims, by minute). Status, ranges and order are
+ * applied here, over what those lookups return.
+ */
 export class MongoClaimRepository implements ClaimRepository {
   private readonly settings: ClaimRepositorySettings;
 
@@ -58,6 +77,9 @@ export class MongoClaimRepository implements ClaimRepository {
       previousSlotId: null,
       rev: 0,
       revBy: null,
+      updatedBucket: updatedBucketOf(c.updatedAt),
+      // Only VOID claims have it: their purge selects them by it.
+      ...(c.status === 'VOID' ? { voidBucket: createdBucketOf(c.createdAt) } : {}),
     };
     try {
       await this.models.claims.collection.insertOne(doc);
@@ -76,13 +98,10 @@ export class MongoClaimRepository implements ClaimRepository {
     return doc ? toClaimRecord(doc) : null;
   }
 
+  /** Point reads (an `$in` is not pushed down by FerretDB), missing ids left out. */
   async findByIds(ids: readonly string[]): Promise<ClaimRecord[]> {
-    if (ids.length === 0) return [];
-    const docs = await this.models.claims
-      .find({ _id: { $in: ids.map(oid) } })
-      .lean<ClaimDoc[]>()
-      .exec();
-    return docs.map(toClaimRecord);
+    const found = await mapBounded([...new Set(ids)], CONCURRENCY, (id) => this.findById(id));
+    return found.filter((c): c is ClaimRecord => c !== null);
   }
 
   async findActiveBySlot(slotId: string): Promise<ClaimRecord | null> {
@@ -134,13 +153,13 @@ export class MongoClaimRepository implements ClaimRepository {
     );
   }
 
+  /** `{status: 'HELD'}` selects live holds only (a hold leaves HELD when it ends); expiry is checked here. */
   async findExpiredHolds(now: Date, limit: number): Promise<ClaimRecord[]> {
-    const docs = await this.models.claims
-      .find({ status: 'HELD', expiresAt: { $lte: now } })
-      .limit(limit)
-      .lean<ClaimDoc[]>()
-      .exec();
-    return docs.map(toClaimRecord);
+    const docs = await this.models.claims.find({ status: 'HELD' }).lean<ClaimDoc[]>().exec();
+    return docs
+      .filter((c) => c.expiresAt !== null && c.expiresAt <= now)
+      .slice(0, limit)
+      .map(toClaimRecord);
   }
 
   cancel(opts: {
@@ -194,9 +213,13 @@ export class MongoClaimRepository implements ClaimRepository {
     return (await this.transition(opts.id, (c) => c.revision === opts.revision, {})) !== null;
   }
 
-  async deleteVoidOlderThan(cutoff: Date): Promise<number> {
-    const result = await this.models.claims.deleteMany({ status: 'VOID', createdAt: { $lt: cutoff } }).exec();
-    return result.deletedCount;
+  async deleteVoidCreatedBefore(opts: { from: Date; cutoff: Date }): Promise<number> {
+    const deleted = await mapBounded(
+      wholeBucketsBefore(opts.from, opts.cutoff, CREATED_BUCKET_MS),
+      CONCURRENCY,
+      async (bucket) => (await this.models.claims.deleteMany({ voidBucket: bucket }).exec()).deletedCount,
+    );
+    return deleted.reduce((a, b) => a + b, 0);
   }
 
   async settleTransitions(opts: { before: Date; limit: number }): Promise<number> {
@@ -213,37 +236,42 @@ export class MongoClaimRepository implements ClaimRepository {
     return applied;
   }
 
-  async findActiveChangedBetween(from: Date, to: Date, limit: number): Promise<ClaimRecord[]> {
-    const docs = await this.models.claims
-      .find({ status: { $in: ['HELD', 'CONFIRMED'] }, updatedAt: { $gte: from, $lte: to } })
-      .sort({ updatedAt: 1 })
-      .limit(limit)
-      .lean<ClaimDoc[]>()
-      .exec();
-    return docs.map(toClaimRecord);
+  /** One `{updatedBucket}` lookup per 10-second bucket of [from, to] (see Changed). */
+  findActiveChangedBetween(from: Date, to: Date, limit: number): Promise<Changed<ClaimRecord>> {
+    return inBuckets(from, to, limit, async (bucket) => {
+      const docs = await this.models.claims.find({ updatedBucket: bucket }).lean<ClaimDoc[]>().exec();
+      return docs.filter((d) => d.status === 'HELD' || d.status === 'CONFIRMED').map(toClaimRecord);
+    });
   }
 
+  /**
+   * `{userId}` is the lookup (pushed down); status, order and cursor are
+   * applied here, over that user's claims: a page costs the user's history,
+   * never the collection's.
+   */
   async listAppointmentsByUser(opts: {
     userId: string;
     status: AppointmentStatus | null;
     after: Cursor | null;
     limit: number;
   }): Promise<ClaimRecord[]> {
-    const filter: Record<string, unknown> = {
-      userId: opts.userId,
-      status: opts.status ?? { $in: ['CONFIRMED', 'CANCELLED'] },
-    };
-    if (opts.after) {
-      const at = new Date(opts.after.key);
-      filter.$or = [{ createdAt: { $lt: at } }, { createdAt: at, _id: { $lt: oid(opts.after.id) } }];
-    }
-    const docs = await this.models.claims
-      .find(filter)
-      .sort({ createdAt: -1, _id: -1 })
-      .limit(opts.limit)
-      .lean<ClaimDoc[]>()
-      .exec();
-    return docs.map(toClaimRecord);
+    const docs = await this.models.claims.find({ userId: opts.userId }).lean<ClaimDoc[]>().exec();
+    const wanted = (c: ClaimDoc): boolean =>
+      (opts.status === null
+        ? c.status === 'CONFIRMED' || c.status === 'CANCELLED'
+        : c.status === opts.status) &&
+      (opts.after === null ||
+        c.createdAt.getTime() < opts.after.key ||
+        (c.createdAt.getTime() === opts.after.key && hex(c._id) < opts.after.id));
+    return docs
+      .filter(wanted)
+      .sort(
+        (a, b) =>
+          b.createdAt.getTime() - a.createdAt.getTime() ||
+          (hex(a._id) < hex(b._id) ? 1 : hex(a._id) > hex(b._id) ? -1 : 0),
+      )
+      .slice(0, opts.limit)
+      .map(toClaimRecord);
   }
 
   /**
@@ -273,7 +301,12 @@ export class MongoClaimRepository implements ClaimRepository {
         return null;
       }
       const nonce = randomBytes(8).toString('hex');
-      const next: Partial<ClaimDoc> = { ...set, rev: rev + 1, revBy: nonce };
+      const next: Partial<ClaimDoc> = {
+        ...set,
+        ...(set.updatedAt ? { updatedBucket: updatedBucketOf(set.updatedAt) } : {}),
+        rev: rev + 1,
+        revBy: nonce,
+      };
       const entry: TransitionDoc = {
         _id: entryId(claimId, rev + 1),
         claimId,

@@ -1,5 +1,6 @@
 import type { IdempotencyRecord, IdempotencyStore } from '../../services/ports';
 import type { IdempotencyDoc, Models } from './models';
+import { CREATED_BUCKET_MS, createdBucketOf, wholeBucketsBefore } from './buckets';
 import { isDuplicateKeyError } from './object-ids';
 
 export class MongoIdempotencyStore implements IdempotencyStore {
@@ -19,6 +20,7 @@ export class MongoIdempotencyStore implements IdempotencyStore {
             fingerprint: record.fingerprint,
             resultId: record.resultId,
             createdAt: record.createdAt,
+            createdBucket: createdBucketOf(record.createdAt),
           },
         ],
         { lean: true },
@@ -30,9 +32,13 @@ export class MongoIdempotencyStore implements IdempotencyStore {
     }
   }
 
-  async deleteOlderThan(cutoff: Date): Promise<number> {
-    const result = await this.models.requests.deleteMany({ createdAt: { $lt: cutoff } }).exec();
-    return result.deletedCount;
+  /** One `{createdBucket}` delete per whole minute bucket in [from, cutoff). */
+  async deleteCreatedBefore(opts: { from: Date; cutoff: Date }): Promise<number> {
+    let deleted = 0;
+    for (const bucket of wholeBucketsBefore(opts.from, opts.cutoff, CREATED_BUCKET_MS)) {
+      deleted += (await this.models.requests.deleteMany({ createdBucket: bucket }).exec()).deletedCount;
+    }
+    return deleted;
   }
 }
 

@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
+import { backfillQueryFields } from './backfill';
 
 /**
  * Storage shapes. Each index is declared here and created at start-up by
@@ -18,6 +19,13 @@ export interface ServiceDoc {
   active: boolean;
   createdAt: Date;
   updatedAt: Date;
+  /**
+   * The first and last UTC day (`YYYY-MM-DD`) that has slots of this service:
+   * bounds the day-by-day walk of a listing without a time window. Only ever
+   * widened; a range wider than the slots is harmless, a narrower one is not.
+   * Absent while the service has no slots.
+   */
+  slotDays?: { first: string; last: string };
 }
 
 export interface SlotDoc {
@@ -31,6 +39,16 @@ export interface SlotDoc {
   holdExpiresAt: Date | null;
   revision: number;
   updatedAt: Date;
+  /**
+   * `<service id hex>:<YYYY-MM-DD>`, the UTC day of `startTime`: a time window
+   * is listed as a few equality lookups, one per day (see MongoSlotRepository.list).
+   * Optional in the type only for documents written before it existed (see backfill.ts).
+   */
+  serviceDay?: string;
+  /** True while LOCKED by a hold (not by the provider): `{hold: true}` selects the held slots. */
+  hold?: boolean;
+  /** `updatedAt` in 10-second buckets (see buckets.ts), written with it. */
+  updatedBucket?: number;
 }
 
 /** A claim on a slot: a hold or an appointment (collection `appointments`). */
@@ -66,6 +84,10 @@ export interface ClaimDoc {
   rev?: number;
   /** Which transition wrote this revision (its nonce), so its writer can recognise it. */
   revBy?: string | null;
+  /** `updatedAt` in 10-second buckets (see buckets.ts), written with it. */
+  updatedBucket?: number;
+  /** VOID claims only: `createdAt` in minute buckets, what their purge selects by. */
+  voidBucket?: number;
 }
 
 /**
@@ -92,6 +114,14 @@ export interface IdempotencyDoc {
   fingerprint: string;
   resultId: string;
   createdAt: Date;
+  /** `createdAt` in minute buckets (see buckets.ts), what the purge selects by. */
+  createdBucket?: number;
+}
+
+/** A one-off data migration that has run on this database (collection `migrations`). */
+export interface MigrationDoc {
+  _id: string;
+  at: Date;
 }
 
 const options = { versionKey: false, autoIndex: false, autoCreate: false, strict: true } as const;
@@ -112,6 +142,7 @@ const serviceSchema = new Schema<ServiceDoc>(
     active: { type: Boolean, required: true },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
+    slotDays: { type: { _id: false, first: String, last: String }, default: undefined },
   },
   { ...options, collection: 'services' },
 );
@@ -128,16 +159,19 @@ const slotSchema = new Schema<SlotDoc>(
     holdExpiresAt: { type: Date, default: null },
     revision: { type: Number, required: true },
     updatedAt: { type: Date, required: true },
+    serviceDay: { type: String },
+    hold: { type: Boolean },
+    updatedBucket: { type: Number },
   },
   { ...options, collection: 'slots' },
 );
 // One slot per service and start instant: what makes GenerateSlots idempotent.
 slotSchema.index({ serviceId: 1, startTime: 1 }, { unique: true, name: 'service_start_unique' });
-// The reconciler's scans: owned slots by last change, and expired holds.
-slotSchema.index({ status: 1, updatedAt: 1 }, { name: 'status_updated' });
-slotSchema.index({ status: 1, holdExpiresAt: 1 }, { name: 'status_hold_expiry' });
-// Announcing recent changes again, in case a crash lost their events.
-slotSchema.index({ updatedAt: 1 }, { name: 'updated' });
+// Listings: a window is one equality lookup per UTC day, in (startTime, _id) order.
+slotSchema.index({ serviceDay: 1, startTime: 1, _id: 1 }, { name: 'service_day' });
+// The reconciler: slots changed in a 10-second bucket (repairs, republishing), and held slots.
+slotSchema.index({ updatedBucket: 1 }, { name: 'updated_bucket' });
+slotSchema.index({ hold: 1 }, { name: 'hold' });
 
 const claimSchema = new Schema<ClaimDoc>(
   {
@@ -164,15 +198,17 @@ const claimSchema = new Schema<ClaimDoc>(
     previousSlotId: { type: Schema.Types.ObjectId, default: null },
     rev: { type: Number, default: 0 },
     revBy: { type: String, default: null },
+    updatedBucket: { type: Number },
+    voidBucket: { type: Number },
   },
   { ...options, collection: 'appointments' },
 );
 claimSchema.index({ slotClaim: 1 }, { unique: true, name: 'slot_claim_unique' });
 claimSchema.index({ userId: 1, createdAt: -1, _id: -1 }, { name: 'user_history' });
-claimSchema.index({ userId: 1, status: 1, createdAt: -1, _id: -1 }, { name: 'user_history_by_status' });
-// The reconciler's scans: active claims by last change, and expired holds.
-claimSchema.index({ status: 1, updatedAt: 1 }, { name: 'status_updated' });
+// The reconciler: claims changed in a 10-second bucket, live holds ({status: 'HELD'}), VOID claims by minute.
+claimSchema.index({ updatedBucket: 1 }, { name: 'updated_bucket' });
 claimSchema.index({ status: 1, expiresAt: 1 }, { name: 'status_expiry' });
+claimSchema.index({ voidBucket: 1 }, { name: 'void_bucket' });
 
 const transitionSchema = new Schema<TransitionDoc>(
   {
@@ -193,10 +229,16 @@ const idempotencySchema = new Schema<IdempotencyDoc>(
     fingerprint: { type: String, required: true },
     resultId: { type: String, required: true },
     createdAt: { type: Date, required: true },
+    createdBucket: { type: Number },
   },
   { ...options, collection: 'request_log' },
 );
-idempotencySchema.index({ createdAt: 1 }, { name: 'created' });
+idempotencySchema.index({ createdBucket: 1 }, { name: 'created_bucket' });
+
+const migrationSchema = new Schema<MigrationDoc>(
+  { _id: { type: String, required: true }, at: { type: Date, required: true } },
+  { ...options, collection: 'migrations' },
+);
 
 export interface Models {
   services: Model<ServiceDoc>;
@@ -204,6 +246,7 @@ export interface Models {
   claims: Model<ClaimDoc>;
   transitions: Model<TransitionDoc>;
   requests: Model<IdempotencyDoc>;
+  migrations: Model<MigrationDoc>;
 }
 
 export function registerModels(connection: Connection): Models {
@@ -213,16 +256,29 @@ export function registerModels(connection: Connection): Models {
     claims: connection.model<ClaimDoc>('Claim', claimSchema),
     transitions: connection.model<TransitionDoc>('ClaimTransition', transitionSchema),
     requests: connection.model<IdempotencyDoc>('RequestLog', idempotencySchema),
+    migrations: connection.model<MigrationDoc>('Migration', migrationSchema),
   };
 }
 
-/** Creates the collections and every declared index; safe to run on each start. */
+/**
+ * Creates the collections and every declared index, then fills the query
+ * fields of documents written before they existed (see backfill.ts); safe to
+ * run on each start.
+ */
 export async function ensureIndexes(models: Models): Promise<void> {
-  for (const model of [models.services, models.slots, models.claims, models.transitions, models.requests]) {
+  for (const model of [
+    models.services,
+    models.slots,
+    models.claims,
+    models.transitions,
+    models.requests,
+    models.migrations,
+  ]) {
     await model.createCollection().catch((err: unknown) => {
       // NamespaceExists (48): another instance created it first.
       if ((err as { code?: number }).code !== 48) throw err;
     });
     await model.createIndexes();
   }
+  await backfillQueryFields(models);
 }

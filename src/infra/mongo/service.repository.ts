@@ -1,6 +1,7 @@
 import type { ServiceDefinition, ServiceRecord } from '../../domain/types';
 import type { ServiceRepository } from '../../services/ports';
 import type { Models, ServiceDoc } from './models';
+import { mapBounded } from './buckets';
 import { hex, oid } from './object-ids';
 
 export class MongoServiceRepository implements ServiceRepository {
@@ -18,13 +19,10 @@ export class MongoServiceRepository implements ServiceRepository {
     return doc ? toServiceRecord(doc) : null;
   }
 
+  /** Point reads (an `$in` is not pushed down by FerretDB), missing ids left out. */
   async findByIds(ids: readonly string[]): Promise<ServiceRecord[]> {
-    if (ids.length === 0) return [];
-    const docs = await this.models.services
-      .find({ _id: { $in: ids.map(oid) } })
-      .lean<ServiceDoc[]>()
-      .exec();
-    return docs.map(toServiceRecord);
+    const found = await mapBounded([...new Set(ids)], 8, (id) => this.findById(id));
+    return found.filter((s): s is ServiceRecord => s !== null);
   }
 
   async list(opts: { activeOnly: boolean; after: string | null; limit: number }): Promise<ServiceRecord[]> {

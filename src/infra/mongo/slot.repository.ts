@@ -1,14 +1,33 @@
 import type { PlannedSlot } from '../../domain/slot-plan';
 import type { SlotRecord, SlotStatus } from '../../domain/types';
-import type { Cursor, SlotChange, SlotOwner, SlotRepository } from '../../services/ports';
-import type { Models, SlotDoc } from './models';
+import type { Changed, Cursor, SlotChange, SlotOwner, SlotRepository } from '../../services/ports';
+import type { Models, ServiceDoc, SlotDoc } from './models';
+import { inBuckets, mapBounded, updatedBucketOf } from './buckets';
 import { hex, isDuplicateKeyError, oid } from './object-ids';
 import { Types } from 'mongoose';
 
 const BEFORE = { returnDocument: 'before' } as const;
+const DAY_MS = 86_400_000;
+/** Days a listing looks up at once. */
+const DAY_CONCURRENCY = 4;
+/**
+ * Most days one listing call looks at: a sparse window ends the call with a
+ * short page whose token resumes at the next day (AIP-158 allows short pages).
+ */
+export const MAX_DAYS_PER_LIST = 31;
+/** Point reads in flight at once for `findByIds`. */
+const POINT_READ_CONCURRENCY = 8;
 
+/**
+ * Slots. Every query is equality on top-level fields, so that FerretDB on
+ * PostgreSQL pushes it down to SQL (served by its GIN expression indexes),
+ * and MongoDB by the indexes declared in models.ts: by `_id`, by
+ * `serviceDay` (a listing, one UTC day at a time), by `updatedBucket` (what
+ * changed in a 10-second bucket) and by `hold` (held slots). Ranges, status
+ * and order are applied here, over what those lookups return.
+ */
 export class MongoSlotRepository implements SlotRepository {
-  constructor(private readonly models: Pick<Models, 'slots'>) {}
+  constructor(private readonly models: Pick<Models, 'slots' | 'services'>) {}
 
   async insertMissing(
     serviceId: string,
@@ -29,7 +48,13 @@ export class MongoSlotRepository implements SlotRepository {
       holdExpiresAt: null,
       revision: 1,
       updatedAt: now,
+      serviceDay: serviceDayOf(service, s.startTime),
+      hold: false,
+      updatedBucket: updatedBucketOf(now),
     }));
+    // Widened before the slots exist, so a listing never misses one.
+    const days = docs.map((d) => utcDay(d.startTime)).sort();
+    await this.widenSlotDays(service, days[0]!, days[days.length - 1]!);
     try {
       // Unordered: every slot is tried; those whose (service, start) exists
       // already fail on the unique index and are counted, not duplicated.
@@ -54,15 +79,20 @@ export class MongoSlotRepository implements SlotRepository {
     return doc ? toSlotRecord(doc) : null;
   }
 
+  /** Point reads (an `$in` is not pushed down by FerretDB), missing ids left out. */
   async findByIds(ids: readonly string[]): Promise<SlotRecord[]> {
-    if (ids.length === 0) return [];
-    const docs = await this.models.slots
-      .find({ _id: { $in: ids.map(oid) } })
-      .lean<SlotDoc[]>()
-      .exec();
-    return docs.map(toSlotRecord);
+    const found = await mapBounded([...new Set(ids)], POINT_READ_CONCURRENCY, (id) => this.findById(id));
+    return found.filter((s): s is SlotRecord => s !== null);
   }
 
+  /**
+   * One UTC day at a time (`{serviceDay}`, a few days at once), from the
+   * window's (or the cursor's) day on; range, status and cursor are applied
+   * to each day's slots here, which are then put in (startTime, _id) order.
+   * Stops once it has `limit` rows, or after MAX_DAYS_PER_LIST days: then
+   * `resumeAfter` says where the next call goes on. A window without a start
+   * or an end is bounded by the service's `slotDays`.
+   */
   async list(opts: {
     serviceId: string;
     from: Date | null;
@@ -71,26 +101,54 @@ export class MongoSlotRepository implements SlotRepository {
     now: Date;
     after: Cursor | null;
     limit: number;
-  }): Promise<SlotRecord[]> {
-    const startTime: Record<string, Date> = {};
-    if (opts.from) startTime.$gte = opts.from;
-    if (opts.to) startTime.$lt = opts.to;
-    const and: Record<string, unknown>[] = [{ serviceId: oid(opts.serviceId) }];
-    if (Object.keys(startTime).length > 0) and.push({ startTime });
-    if (opts.status) and.push(effectiveStatusFilter(opts.status, opts.now));
-    if (opts.after) {
-      const at = new Date(opts.after.key);
-      and.push({
-        $or: [{ startTime: { $gt: at } }, { startTime: at, _id: { $gt: oid(opts.after.id) } }],
-      });
+  }): Promise<{ rows: SlotRecord[]; resumeAfter: Cursor | null }> {
+    const service = oid(opts.serviceId);
+    let first = opts.from ? dayNumber(opts.from) : null;
+    // `to` is exclusive: the last day is that of the instant just before it.
+    let last = opts.to ? dayNumber(new Date(opts.to.getTime() - 1)) : null;
+    if (first === null || last === null) {
+      const doc = await this.models.services
+        .findById(service, { slotDays: 1 })
+        .lean<Pick<ServiceDoc, 'slotDays'>>()
+        .exec();
+      if (!doc?.slotDays) return { rows: [], resumeAfter: null };
+      first ??= dayNumber(new Date(`${doc.slotDays.first}T00:00:00Z`));
+      last ??= dayNumber(new Date(`${doc.slotDays.last}T00:00:00Z`));
     }
-    const docs = await this.models.slots
-      .find(and.length === 1 ? and[0]! : { $and: and })
-      .sort({ startTime: 1, _id: 1 })
-      .limit(opts.limit)
-      .lean<SlotDoc[]>()
-      .exec();
-    return docs.map(toSlotRecord);
+    if (opts.after) first = Math.max(first, dayNumber(new Date(opts.after.key)));
+    const keep = (s: SlotDoc): boolean =>
+      (opts.from === null || s.startTime >= opts.from) &&
+      (opts.to === null || s.startTime < opts.to) &&
+      (opts.status === null || effectiveStatus(s, opts.now) === opts.status) &&
+      (opts.after === null ||
+        s.startTime.getTime() > opts.after.key ||
+        (s.startTime.getTime() === opts.after.key && hex(s._id) > opts.after.id));
+    const days: number[] = [];
+    for (let d = first; d <= last && days.length < MAX_DAYS_PER_LIST; d++) days.push(d);
+    let count = 0;
+    const perDay = await mapBounded(
+      days,
+      DAY_CONCURRENCY,
+      async (day) => {
+        const docs = await this.models.slots
+          .find({ serviceDay: `${hex(service)}:${isoDay(day)}` })
+          .lean<SlotDoc[]>()
+          .exec();
+        return docs.filter(keep).sort(byStartThenId);
+      },
+      (sofar) => {
+        count = sofar.reduce((n, d) => n + d.length, 0);
+        return count >= opts.limit;
+      },
+    );
+    const rows = perDay.flat().slice(0, opts.limit).map(toSlotRecord);
+    const lastLooked = first + perDay.length - 1;
+    // Days left to look at, and no full page yet: the next call starts at the next day.
+    const resumeAfter =
+      rows.length < opts.limit && lastLooked < last
+        ? { key: (lastLooked + 1) * DAY_MS, id: '0'.repeat(24) }
+        : null;
+    return { rows, resumeAfter };
   }
 
   async claim(opts: {
@@ -127,7 +185,7 @@ export class MongoSlotRepository implements SlotRepository {
       ? { _id: oid(opts.slotId), $or: freeFilters(opts.now) }
       : { _id: oid(opts.slotId), status: 'LOCKED', holdId: null };
     const set = opts.blocked
-      ? { status: 'LOCKED' as const, appointmentId: null, holdId: null, holdExpiresAt: null }
+      ? { status: 'LOCKED' as const, appointmentId: null, holdId: null, holdExpiresAt: null, hold: false }
       : ownerFields({ kind: 'none' });
     return this.update(filter, set, opts.now);
   }
@@ -136,37 +194,67 @@ export class MongoSlotRepository implements SlotRepository {
     return this.update({ _id: oid(opts.slotId), revision: opts.revision }, ownerFields(opts.to), opts.now);
   }
 
-  async findOwnedChangedBetween(from: Date, to: Date, limit: number): Promise<SlotRecord[]> {
-    const docs = await this.models.slots
-      .find({
-        status: { $in: ['BOOKED', 'LOCKED'] },
-        updatedAt: { $gte: from, $lte: to },
-      })
-      .sort({ updatedAt: 1 })
-      .limit(limit)
-      .lean<SlotDoc[]>()
-      .exec();
+  findOwnedChangedBetween(from: Date, to: Date, limit: number): Promise<Changed<SlotRecord>> {
     // A provider's block (LOCKED, no hold) points at no claim.
-    return docs.map(toSlotRecord).filter((s) => s.status === 'BOOKED' || s.holdId !== null);
+    return this.changedBetween(from, to, limit, (s) => s.status === 'BOOKED' || s.holdId !== null);
   }
 
-  async findChangedBetween(from: Date, to: Date, limit: number): Promise<SlotRecord[]> {
-    const docs = await this.models.slots
-      .find({ updatedAt: { $gte: from, $lte: to } })
-      .sort({ updatedAt: 1 })
-      .limit(limit)
-      .lean<SlotDoc[]>()
-      .exec();
-    return docs.map(toSlotRecord);
+  findChangedBetween(from: Date, to: Date, limit: number): Promise<Changed<SlotRecord>> {
+    return this.changedBetween(from, to, limit, () => true);
   }
 
+  /** Held slots (`{hold: true}`: only slots LOCKED by a hold have it) whose hold has expired. */
   async findWithExpiredHolds(now: Date, limit: number): Promise<SlotRecord[]> {
-    const docs = await this.models.slots
-      .find({ status: 'LOCKED', holdExpiresAt: { $lte: now } })
-      .limit(limit)
-      .lean<SlotDoc[]>()
-      .exec();
-    return docs.map(toSlotRecord);
+    const docs = await this.models.slots.find({ hold: true }).lean<SlotDoc[]>().exec();
+    return docs
+      .filter((s) => s.status === 'LOCKED' && s.holdExpiresAt !== null && s.holdExpiresAt <= now)
+      .slice(0, limit)
+      .map(toSlotRecord);
+  }
+
+  /** Slots changed in [from, to]: one `{updatedBucket}` lookup per 10-second bucket (see Changed). */
+  private async changedBetween(
+    from: Date,
+    to: Date,
+    limit: number,
+    wanted: (s: SlotRecord) => boolean,
+  ): Promise<Changed<SlotRecord>> {
+    return inBuckets(from, to, limit, async (bucket) => {
+      const docs = await this.models.slots.find({ updatedBucket: bucket }).lean<SlotDoc[]>().exec();
+      return docs.map(toSlotRecord).filter(wanted);
+    });
+  }
+
+  /**
+   * Makes the service's `slotDays` cover [first, last]. FerretDB applies an
+   * update as a read then a write of the whole document, so two concurrent
+   * widenings can lose one: each writer reads back and widens again until its
+   * own days are covered (the last writer to check sees a range covering its
+   * own, whichever write landed last).
+   */
+  private async widenSlotDays(service: Types.ObjectId, first: string, last: string): Promise<void> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const doc = await this.models.services
+        .findById(service, { slotDays: 1 })
+        .lean<Pick<ServiceDoc, 'slotDays'>>()
+        .exec();
+      if (!doc) return;
+      const days = doc.slotDays;
+      if (days && days.first <= first && days.last >= last) return;
+      await this.models.services
+        .updateOne(
+          { _id: service },
+          {
+            $set: {
+              slotDays: {
+                first: days && days.first < first ? days.first : first,
+                last: days && days.last > last ? days.last : last,
+              },
+            },
+          },
+        )
+        .exec();
+    }
   }
 
   /** One conditional write; returns the state before and after it. */
@@ -175,13 +263,15 @@ export class MongoSlotRepository implements SlotRepository {
     set: Partial<Omit<SlotDoc, '_id'>>,
     now: Date,
   ): Promise<SlotChange | null> {
+    // Every conditional update has a top-level `_id` equality: what FerretDB pushes down.
+    const fields = { ...set, updatedAt: now, updatedBucket: updatedBucketOf(now) };
     const doc = await this.models.slots
-      .findOneAndUpdate(filter, { $set: { ...set, updatedAt: now }, $inc: { revision: 1 } }, BEFORE)
+      .findOneAndUpdate(filter, { $set: fields, $inc: { revision: 1 } }, BEFORE)
       .lean<SlotDoc>()
       .exec();
     if (!doc) return null;
     // The write changed exactly the fields set here.
-    const after: SlotDoc = { ...doc, ...set, updatedAt: now, revision: doc.revision + 1 };
+    const after: SlotDoc = { ...doc, ...fields, revision: doc.revision + 1 };
     return { before: toSlotRecord(doc), after: toSlotRecord(after) };
   }
 }
@@ -191,27 +281,45 @@ function freeFilters(now: Date): Record<string, unknown>[] {
   return [{ status: 'AVAILABLE' }, { status: 'LOCKED', holdExpiresAt: { $lte: now } }];
 }
 
-function effectiveStatusFilter(status: SlotStatus, now: Date): Record<string, unknown> {
-  switch (status) {
-    case 'AVAILABLE':
-      return { $or: freeFilters(now) };
-    case 'LOCKED':
-      return { status: 'LOCKED', $or: [{ holdExpiresAt: null }, { holdExpiresAt: { $gt: now } }] };
-    case 'BOOKED':
-      return { status: 'BOOKED' };
-  }
+/** The status a slot shows at `now`: a hold that has expired no longer counts. */
+function effectiveStatus(s: SlotDoc, now: Date): SlotStatus {
+  return s.status === 'LOCKED' && s.holdExpiresAt !== null && s.holdExpiresAt <= now ? 'AVAILABLE' : s.status;
 }
+
+const byStartThenId = (a: SlotDoc, b: SlotDoc): number =>
+  a.startTime.getTime() - b.startTime.getTime() ||
+  (hex(a._id) < hex(b._id) ? -1 : hex(a._id) > hex(b._id) ? 1 : 0);
+
+const dayNumber = (at: Date): number => Math.floor(at.getTime() / DAY_MS);
+const isoDay = (day: number): string => new Date(day * DAY_MS).toISOString().slice(0, 10);
+const utcDay = (at: Date): string => at.toISOString().slice(0, 10);
+
+/** A slot's `serviceDay`: its service and the UTC day it starts. */
+export const serviceDayOf = (serviceId: Types.ObjectId, startTime: Date): string =>
+  `${hex(serviceId)}:${utcDay(startTime)}`;
 
 function ownerFields(
   owner: SlotOwner,
-): Pick<SlotDoc, 'status' | 'appointmentId' | 'holdId' | 'holdExpiresAt'> {
+): Pick<SlotDoc, 'status' | 'appointmentId' | 'holdId' | 'holdExpiresAt' | 'hold'> {
   switch (owner.kind) {
     case 'none':
-      return { status: 'AVAILABLE', appointmentId: null, holdId: null, holdExpiresAt: null };
+      return { status: 'AVAILABLE', appointmentId: null, holdId: null, holdExpiresAt: null, hold: false };
     case 'appointment':
-      return { status: 'BOOKED', appointmentId: oid(owner.id), holdId: null, holdExpiresAt: null };
+      return {
+        status: 'BOOKED',
+        appointmentId: oid(owner.id),
+        holdId: null,
+        holdExpiresAt: null,
+        hold: false,
+      };
     case 'hold':
-      return { status: 'LOCKED', appointmentId: null, holdId: oid(owner.id), holdExpiresAt: owner.expiresAt };
+      return {
+        status: 'LOCKED',
+        appointmentId: null,
+        holdId: oid(owner.id),
+        holdExpiresAt: owner.expiresAt,
+        hold: true,
+      };
   }
 }
 
