@@ -19,7 +19,14 @@ fi
 #  else local binaries; see test/support/backing-services.ts)
 if [ -z "${MONGODB_URI:-}" ] || [ -z "${REDIS_URL:-}" ]; then
   if [ "${BOOKING_BACKING:-}" = "local" ] || { [ -z "${DOCKER_HOST:-}" ] && [ ! -e /var/run/docker.sock ]; }; then
-    if [ -z "${MONGODB_URI:-}" ] && ! command -v mongod >/dev/null 2>&1; then bash scripts/install-ferretdb.sh; fi
+    if [ -z "${MONGODB_URI:-}" ] && ! command -v mongod >/dev/null 2>&1; then
+      bash scripts/install-ferretdb.sh
+      # FerretDB's backend (BOOKING_FERRETDB_BACKEND): postgresql (default) runs on a private cluster
+      case "${BOOKING_FERRETDB_BACKEND:-postgresql}" in
+        sqlite) ;;
+        *) bash scripts/install-postgresql.sh ;;
+      esac
+    fi
     if [ -z "${REDIS_URL:-}" ]; then bash scripts/install-redis.sh; fi
   fi
 fi
