@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm run dev`: runs the service from source with tsx. Without MONGODB_URI /
-# REDIS_URL it starts local ferretdb (or mongod) + redis-server, data in .data/
-# (BOOKING_DEV_DATA_DIR).
+# REDIS_URL it starts local ferretdb (on a private PostgreSQL cluster; or mongod)
+# + redis-server, data in .data/ (BOOKING_DEV_DATA_DIR).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -11,7 +11,11 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   echo "[dev] npm ci (node_modules missing or older than package-lock.json)"
   npm ci --no-audit --no-fund
 fi
-if [ -z "${MONGODB_URI:-}" ] && ! command -v mongod >/dev/null 2>&1; then bash scripts/install-ferretdb.sh; fi
+if [ -z "${MONGODB_URI:-}" ] && ! command -v mongod >/dev/null 2>&1; then
+  bash scripts/install-ferretdb.sh
+  # FerretDB's backend (BOOKING_FERRETDB_BACKEND): postgresql (default) runs on a private cluster
+  if [ "${BOOKING_FERRETDB_BACKEND:-postgresql}" != "sqlite" ]; then bash scripts/install-postgresql.sh; fi
+fi
 if [ -z "${REDIS_URL:-}" ]; then bash scripts/install-redis.sh; fi
 
 # tsx as a loader in this very process, not the `tsx` command: that one runs the

@@ -14,15 +14,16 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund
 fi
 
-# 2. database binaries, when nothing else will provide them -----------------------
-# (backing services come from MONGODB_URI/REDIS_URL, else a container engine,
-#  else local binaries; see test/support/backing-services.ts)
-if [ -z "${MONGODB_URI:-}" ] || [ -z "${REDIS_URL:-}" ]; then
-  if [ "${BOOKING_BACKING:-}" = "local" ] || { [ -z "${DOCKER_HOST:-}" ] && [ ! -e /var/run/docker.sock ]; }; then
-    if [ -z "${MONGODB_URI:-}" ] && ! command -v mongod >/dev/null 2>&1; then bash scripts/install-ferretdb.sh; fi
-    if [ -z "${REDIS_URL:-}" ]; then bash scripts/install-redis.sh; fi
-  fi
-fi
+# 2. database binaries ---------------------------------------------------------------
+# ferretdb, PostgreSQL and redis-server, whatever the global setup will use
+# (MONGODB_URI/REDIS_URL, else a container engine, else local binaries; see
+# test/support/backing-services.ts): some tests start private servers of their
+# own (the quick chaos run, test/integration/embedded-postgres.test.ts).
+# Each script does nothing when its binary is already there; a failed install
+# (e.g. no root) is reported and left to the tests that need it to say so.
+for what in ferretdb postgresql redis; do
+  bash "scripts/install-$what.sh" || log "WARNING: scripts/install-$what.sh failed; tests that need $what will fail"
+done
 
 # 3. jest ------------------------------------------------------------------------
 mkdir -p .tmp

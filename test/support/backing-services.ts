@@ -9,10 +9,17 @@
  *                      Images: BOOKING_TEST_MONGO_IMAGE (default mongo:7, run as a
  *                      single-node replica set; a FerretDB image when
  *                      BOOKING_TEST_MONGO_KIND=ferretdb or the name contains
- *                      "ferretdb") and BOOKING_TEST_REDIS_IMAGE (default redis:7).
+ *                      "ferretdb"; with KIND=ferretdb and no image named, the one
+ *                      for BOOKING_FERRETDB_BACKEND from BOOKING_TEST_FERRETDB_PG_IMAGE
+ *                      / BOOKING_TEST_FERRETDB_SQLITE_IMAGE, which
+ *                      scripts/provision-podman.sh builds) and
+ *                      BOOKING_TEST_REDIS_IMAGE (default redis:7).
  *  (c) local-binaries: `mongod` (else `ferretdb`) and `redis-server` as supervised
  *                      child processes on free 127.0.0.1 ports, with throwaway data
  *                      dirs (or `persistentDir`, whose data survives restarts).
+ *                      FerretDB's backend: BOOKING_FERRETDB_BACKEND=postgresql (the
+ *                      default: a private PostgreSQL cluster started here, see
+ *                      startLocalPostgres) or sqlite.
  *
  * BOOKING_BACKING=local forces (c); BOOKING_BACKING=testcontainers forces (b).
  * Child processes die with this process (normal exit, signals, SIGKILL): each runs
@@ -20,7 +27,7 @@
  * EOF on that pipe (we stopped or died) makes it terminate the child and delete
  * its throwaway data dir.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, execFile, execFileSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import type * as net from 'node:net';
 import * as os from 'node:os';
@@ -218,14 +225,22 @@ function reapOrphanContainers(log: Log): Promise<void> {
 async function startMongoContainer(env: NodeJS.ProcessEnv, log: Log): Promise<Started> {
   const { GenericContainer, Wait } = await import('testcontainers');
   await reapOrphanContainers(log);
-  const image = nonEmpty(env.BOOKING_TEST_MONGO_IMAGE) ?? 'mongo:7';
-  const ferret =
-    (env.BOOKING_TEST_MONGO_KIND ?? '').toLowerCase() === 'ferretdb' ||
-    image.toLowerCase().includes('ferretdb');
+  const kindFerret = (env.BOOKING_TEST_MONGO_KIND ?? '').toLowerCase() === 'ferretdb';
+  const backend = ferretdbBackend(env);
+  const image =
+    nonEmpty(env.BOOKING_TEST_MONGO_IMAGE) ??
+    (kindFerret
+      ? nonEmpty(
+          backend === 'sqlite' ? env.BOOKING_TEST_FERRETDB_SQLITE_IMAGE : env.BOOKING_TEST_FERRETDB_PG_IMAGE,
+        )
+      : undefined) ??
+    'mongo:7';
+  const ferret = kindFerret || image.toLowerCase().includes('ferretdb');
 
   if (ferret) {
-    // Our localhost/booking-ferretdb image passes flags in its entrypoint (flags
-    // win over env); the env makes an upstream FerretDB v1 image behave the same.
+    // Our localhost/booking-ferretdb* images pass flags in their entrypoints
+    // (flags win over env; the PostgreSQL one starts its own cluster inside);
+    // the env makes an upstream FerretDB v1 image (SQLite) behave the same.
     const container = await new GenericContainer(image)
       .withExposedPorts(27017)
       .withEnvironment({
@@ -348,29 +363,246 @@ async function startLocalMongo(
         'run `bash scripts/install-ferretdb.sh`, or set MONGODB_URI',
     );
   }
+  if (ferretdbBackend(env) === 'sqlite') {
+    return startSupervised({
+      name: 'ferretdb',
+      dataRoot,
+      ports,
+      what: `${ferretdb.version} sqlite`,
+      command: (port, dir) => {
+        fs.mkdirSync(path.join(dir, 'sqlite'), { recursive: true });
+        fs.mkdirSync(path.join(dir, 'state'), { recursive: true });
+        return [
+          ferretdb.bin,
+          [
+            '--handler=sqlite',
+            `--sqlite-url=file:${path.join(dir, 'sqlite')}/`,
+            ...ferretdbCommonFlags(dir, port),
+          ],
+        ];
+      },
+      uri: (port) => `mongodb://127.0.0.1:${port}/`,
+      ready: (port) => mongoPing(`mongodb://127.0.0.1:${port}/`),
+    });
+  }
+
+  const postgres = await startLocalPostgres(env, dataRoot, ports);
+  try {
+    const ferret = await startSupervised({
+      name: 'ferretdb',
+      dataRoot,
+      ports,
+      what: `${ferretdb.version} postgresql`,
+      command: (port, dir) => {
+        fs.mkdirSync(path.join(dir, 'state'), { recursive: true });
+        return [
+          ferretdb.bin,
+          ['--handler=postgresql', `--postgresql-url=${postgres.uri}`, ...ferretdbCommonFlags(dir, port)],
+        ];
+      },
+      uri: (port) => `mongodb://127.0.0.1:${port}/`,
+      ready: (port) => mongoPing(`mongodb://127.0.0.1:${port}/`),
+    });
+    return {
+      uri: ferret.uri,
+      what: `${ferret.what}; on ${postgres.what}`,
+      // FerretDB first: a PostgreSQL fast shutdown would break its connections.
+      stop: async () => {
+        try {
+          await ferret.stop();
+        } finally {
+          await postgres.stop();
+        }
+      },
+    };
+  } catch (err) {
+    await postgres.stop().catch(() => {});
+    throw err;
+  }
+}
+
+function ferretdbCommonFlags(dir: string, port: number): string[] {
+  return [
+    `--state-dir=${path.join(dir, 'state')}`,
+    `--listen-addr=127.0.0.1:${port}`,
+    '--debug-addr=-',
+    '--telemetry=disable',
+    '--log-level=warn',
+  ];
+}
+
+export type FerretdbBackend = 'postgresql' | 'sqlite';
+
+/** BOOKING_FERRETDB_BACKEND (dev and test tooling only; the service never reads it). */
+export function ferretdbBackend(env: NodeJS.ProcessEnv): FerretdbBackend {
+  const value = (env.BOOKING_FERRETDB_BACKEND ?? '').trim().toLowerCase();
+  if (value === '' || value === 'postgresql' || value === 'postgres') return 'postgresql';
+  if (value === 'sqlite') return 'sqlite';
+  throw new Error(`BOOKING_FERRETDB_BACKEND must be "postgresql" (the default) or "sqlite", got "${value}"`);
+}
+
+/**
+ * FerretDB's PostgreSQL connection pool (`pool_max_conns`, FerretDB's default
+ * 50) must exceed what can be in flight at once, or it wedges: findAndModify
+ * holds one pooled connection while it takes a second, so 50 such commands in
+ * flight hold all 50 and each waits for another, forever (seen: 400 calls in
+ * flight wedged it until restarted). Each app instance has at most mongoose's
+ * maxPoolSize (MONGO_MAX_POOL_SIZE in src/infra/mongo/connection.ts: 50)
+ * commands in flight, so a
+ * pool of 400 keeps at least one connection free for up to 7 instances on one
+ * FerretDB, which covers the tests (2-3 instances per test, a few test workers
+ * at a time), the chaos run and dev. PostgreSQL's max_connections is the pool
+ * plus headroom for psql, provisioning and the superuser reserve. Connections
+ * are opened on demand, so an idle cluster does not pay for them.
+ */
+export const FERRETDB_PG_POOL_MAX_CONNS = 400;
+export const POSTGRES_MAX_CONNECTIONS = 450;
+
+/** The SQL that provisions our cluster for FerretDB (the `ferretdb` database, GIN indexes). */
+const PG_PROVISION_SCRIPT = path.resolve(__dirname, '..', '..', 'scripts', 'postgres', 'provision.sh');
+
+/**
+ * A private PostgreSQL cluster for FerretDB (never the machine's own on 5432):
+ * initdb into `<dir>/pgdata` (dataRoot/postgres for dev; a throwaway dir for
+ * tests, run with fsync off), listening on a free 127.0.0.1 port with its unix
+ * socket inside the data dir, trust authentication on loopback only. As root
+ * it runs as the `postgres` system user Debian's package creates (PostgreSQL
+ * refuses to run as root). Provisioned by scripts/postgres/provision.sh at
+ * every start. Resolves to FerretDB's `--postgresql-url`.
+ */
+async function startLocalPostgres(
+  env: NodeJS.ProcessEnv,
+  dataRoot: string | undefined,
+  ports: PortMemo | undefined,
+): Promise<Started> {
+  const bin = findPostgres(env);
+  if (!bin) {
+    throw new Error(
+      'PostgreSQL (initdb, postgres) not found under /usr/lib/postgresql/*/bin or on PATH; ' +
+        'run `bash scripts/install-postgresql.sh`, or set BOOKING_FERRETDB_BACKEND=sqlite',
+    );
+  }
+  const owner = postgresOwner();
+  const asOwner = (cmd: string, args: string[]): [string, string[]] =>
+    owner
+      ? ['setpriv', [`--reuid=${owner.uid}`, `--regid=${owner.gid}`, '--clear-groups', '--', cmd, ...args]]
+      : [cmd, args];
+  const throwaway = !dataRoot;
+  const version = versionOf(path.join(bin, 'postgres'), ['--version'], /\(PostgreSQL\) (\S+)/) ?? '';
   return startSupervised({
-    name: 'ferretdb',
+    name: 'postgres',
     dataRoot,
     ports,
-    what: `${ferretdb.version} sqlite`,
-    command: (port, dir) => {
-      fs.mkdirSync(path.join(dir, 'sqlite'), { recursive: true });
-      fs.mkdirSync(path.join(dir, 'state'), { recursive: true });
-      return [
-        ferretdb.bin,
-        [
-          '--handler=sqlite',
-          `--sqlite-url=file:${path.join(dir, 'sqlite')}/`,
-          `--state-dir=${path.join(dir, 'state')}`,
-          `--listen-addr=127.0.0.1:${port}`,
-          '--debug-addr=-',
-          '--telemetry=disable',
-          '--log-level=warn',
-        ],
-      ];
+    what: `PostgreSQL ${version}`.trim(),
+    stopSignal: 'INT', // fast shutdown: SIGTERM (smart) would wait for clients to leave
+    prepare: async (dir) => {
+      const pgdata = path.join(dir, 'pgdata');
+      if (owner) {
+        fs.chownSync(dir, owner.uid, owner.gid);
+        await run(...asOwner('test', ['-w', dir])).catch(() => {
+          throw new Error(
+            `the postgres user cannot write ${dir} (a parent directory not traversable?); ` +
+              'make it reachable, or set BOOKING_FERRETDB_BACKEND=sqlite',
+          );
+        });
+      }
+      if (fs.existsSync(path.join(pgdata, 'PG_VERSION'))) return;
+      await run(
+        ...asOwner(path.join(bin, 'initdb'), [
+          '--pgdata',
+          pgdata,
+          '--username=postgres',
+          '--encoding=UTF8',
+          '--no-locale',
+          '--auth-local=trust',
+          '--auth-host=trust', // pg_hba: 127.0.0.1/32 and ::1 only; we listen on 127.0.0.1
+          ...(throwaway ? ['--no-sync'] : []),
+        ]),
+      );
     },
-    uri: (port) => `mongodb://127.0.0.1:${port}/`,
-    ready: (port) => mongoPing(`mongodb://127.0.0.1:${port}/`),
+    command: (port, dir) => {
+      const pgdata = path.join(dir, 'pgdata');
+      // a unix socket path must fit in sockaddr_un (107 bytes)
+      const socketDir = `${pgdata}/.s.PGSQL.${port}`.length < 100 ? pgdata : '';
+      return asOwner(path.join(bin, 'postgres'), [
+        '-D',
+        pgdata,
+        '-c',
+        `port=${port}`,
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        `unix_socket_directories=${socketDir}`,
+        '-c',
+        `max_connections=${POSTGRES_MAX_CONNECTIONS}`,
+        // a throwaway test cluster dies with the run: durability costs time for nothing
+        ...(throwaway
+          ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
+          : []),
+      ]);
+    },
+    uri: (port) =>
+      `postgres://postgres@127.0.0.1:${port}/ferretdb?pool_max_conns=${FERRETDB_PG_POOL_MAX_CONNS}`,
+    ready: async (port) => {
+      const psqlEnv = { ...process.env, PGHOST: '127.0.0.1', PGPORT: String(port), PGUSER: 'postgres' };
+      try {
+        await run(path.join(bin, 'psql'), ['-X', '-q', '-At', '-d', 'postgres', '-c', 'SELECT 1'], psqlEnv);
+      } catch {
+        return false;
+      }
+      await run('sh', [PG_PROVISION_SCRIPT, path.join(bin, 'psql')], psqlEnv);
+      return true;
+    },
+  });
+}
+
+/** The bin dir of the newest PostgreSQL with initdb, postgres and psql. */
+function findPostgres(env: NodeJS.ProcessEnv): string | undefined {
+  const has = (dir: string): boolean =>
+    ['initdb', 'postgres', 'psql'].every((b) => isExecutable(path.join(dir, b)));
+  const override = nonEmpty(env.BOOKING_POSTGRES_BINDIR);
+  if (override) return has(override) ? override : undefined;
+  const root = '/usr/lib/postgresql';
+  let versions: string[] = [];
+  try {
+    versions = fs.readdirSync(root).filter((v) => has(path.join(root, v, 'bin')));
+  } catch {
+    // not installed there
+  }
+  versions.sort((a, b) => Number.parseFloat(b) - Number.parseFloat(a));
+  if (versions[0]) return path.join(root, versions[0], 'bin');
+  const initdb = findBinary('initdb');
+  return initdb && has(path.dirname(initdb)) ? path.dirname(initdb) : undefined;
+}
+
+/** Who runs PostgreSQL: undefined (ourselves) unless we are root. */
+function postgresOwner(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  try {
+    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+    if (uid > 0 && gid > 0) return { uid, gid };
+  } catch {
+    // no such user
+  }
+  throw new Error(
+    'running as root, and PostgreSQL refuses to: the `postgres` system user is missing ' +
+      '(run `bash scripts/install-postgresql.sh`), or set BOOKING_FERRETDB_BACKEND=sqlite',
+  );
+}
+
+/** Runs a command to completion; rejects with its output on failure. */
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { env, timeout: START_TIMEOUT_MS, maxBuffer: 4 << 20 }, (err, stdout, stderr) => {
+      if (!err) return resolve();
+      const output = `${stdout}${stderr}`.trim();
+      reject(
+        new Error(
+          `${path.basename(cmd)} ${args.join(' ')} failed: ${errorText(err)}${output ? `\n${output}` : ''}`,
+        ),
+      );
+    });
   });
 }
 
@@ -417,27 +649,31 @@ interface SupervisedSpec {
   what: string;
   dataRoot: string | undefined;
   ports: PortMemo | undefined;
+  /** Before the first start in `dir` (e.g. initdb). */
+  prepare?: (dir: string) => Promise<void>;
   command: (port: number, dir: string) => [string, string[]];
   uri: (port: number) => string;
   ready: (port: number) => Promise<boolean>;
+  /** The signal that stops it (default TERM). */
+  stopSignal?: 'TERM' | 'INT';
 }
 
 /**
  * Runs `"$@"` with stdin from /dev/null and stays until the child exits or our
- * stdin (a pipe from the Node parent) reaches EOF: then it sends SIGTERM
- * (SIGKILL after 10 s), waits, and removes the throwaway dir ($1) if any.
+ * stdin (a pipe from the Node parent) reaches EOF: then it sends SIG$2 (TERM
+ * or INT; SIGKILL after 10 s), waits, and removes the throwaway dir ($1) if any.
  */
 const SUPERVISOR = `
-cleanup="$1"; shift
+cleanup="$1"; sig="$2"; shift 2
 "$@" </dev/null &
 child=$!
-trap 'kill -TERM "$child" 2>/dev/null' TERM INT HUP
+trap 'kill -"$sig" "$child" 2>/dev/null' TERM INT HUP
 while kill -0 "$child" 2>/dev/null; do
   read -r -t 1 _; rc=$?
   if [ "$rc" -eq 0 ] || [ "$rc" -gt 128 ]; then continue; fi
   break
 done
-kill -TERM "$child" 2>/dev/null
+kill -"$sig" "$child" 2>/dev/null
 i=0
 while kill -0 "$child" 2>/dev/null && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i+1)); done
 kill -KILL "$child" 2>/dev/null
@@ -455,6 +691,12 @@ async function startSupervised(spec: SupervisedSpec): Promise<Started> {
       ? path.join(spec.dataRoot, spec.name)
       : fs.mkdtempSync(path.join(os.tmpdir(), `booking-${spec.name}-`));
     fs.mkdirSync(dir, { recursive: true });
+    try {
+      await spec.prepare?.(dir);
+    } catch (err) {
+      if (throwaway) fs.rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
     const logFile = spec.dataRoot
       ? path.join(spec.dataRoot, `${spec.name}.log`)
       : path.join(dir, 'server.log');
@@ -465,7 +707,15 @@ async function startSupervised(spec: SupervisedSpec): Promise<Started> {
     try {
       child = spawn(
         'bash',
-        ['-c', SUPERVISOR, `booking-supervisor(${spec.name})`, throwaway ? dir : '', cmd, ...args],
+        [
+          '-c',
+          SUPERVISOR,
+          `booking-supervisor(${spec.name})`,
+          throwaway ? dir : '',
+          spec.stopSignal ?? 'TERM',
+          cmd,
+          ...args,
+        ],
         {
           stdio: ['pipe', logFd, logFd],
           detached: true, // own session: a terminal's Ctrl-C reaches only us; we stop it in order

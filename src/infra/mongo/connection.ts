@@ -9,6 +9,13 @@ export interface MongoOptions {
 }
 
 /**
+ * Commands one instance can have in flight at the database. FerretDB's own
+ * pool must exceed what all instances together can have in flight (see
+ * test/support/backing-services.ts, FERRETDB_PG_POOL_MAX_CONNS).
+ */
+export const MONGO_MAX_POOL_SIZE = 50;
+
+/**
  * Opens a dedicated connection (not mongoose's global one, so several apps can
  * live in one process). Commands are not buffered while disconnected: they
  * fail fast and the caller answers UNAVAILABLE.
@@ -20,7 +27,7 @@ export async function connectMongo(opts: MongoOptions): Promise<Connection> {
     bufferCommands: false,
     autoIndex: false,
     autoCreate: false,
-    maxPoolSize: 50,
+    maxPoolSize: MONGO_MAX_POOL_SIZE,
   });
   connection.set('strictQuery', true);
   await connection.asPromise();
