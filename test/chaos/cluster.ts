@@ -16,6 +16,7 @@ import type * as net from 'node:net';
 import * as path from 'node:path';
 import { credentials } from '@grpc/grpc-js';
 import { BookingServiceClient } from '../../src/gen/booking/v1/booking_service';
+import { ferretdbBackend, obtainBackingServices, type BackingServices } from '../support/backing-services';
 import { mongoPing, redisPing } from '../support/probes';
 import { errorText, freePort, sleep, tailOf, waitUntil } from './util';
 
@@ -237,6 +238,8 @@ export class Instance {
 /** FerretDB + Redis + instances of one run. */
 export class Cluster {
   ferret: Supervised | undefined;
+  /** FerretDB on a private PostgreSQL (the default backend), when that is what runs. */
+  backing: BackingServices | undefined;
   redis: Supervised | undefined;
   mongoUri = '';
   redisPort = 0;
@@ -258,7 +261,25 @@ export class Cluster {
     return `redis://127.0.0.1:${this.redisPort}`;
   }
 
+  /**
+   * FerretDB on the backend BOOKING_FERRETDB_BACKEND names: PostgreSQL (the
+   * default, a private cluster started by test/support/backing-services.ts, as
+   * dev and the tests have it) or SQLite (started here, on tmpfs when there is one).
+   */
   async startFerret(): Promise<void> {
+    if (ferretdbBackend(process.env) === 'sqlite') return this.startFerretSqlite();
+    // Only the database: Redis is this run's own (startRedis), restarted on purpose.
+    this.backing = await obtainBackingServices({
+      env: { ...process.env, BOOKING_BACKING: 'local', MONGODB_URI: '', REDIS_URL: 'redis://127.0.0.1:1' },
+      log: () => {},
+    });
+    const uri = new URL(this.backing.mongoUri);
+    uri.pathname = '/chaos';
+    this.mongoUri = uri.toString();
+    this.describe.push(`ferretdb on PostgreSQL: ${this.backing.describe}`);
+  }
+
+  private async startFerretSqlite(): Promise<void> {
     const bin = which('ferretdb', ['/root/go/bin', path.join(process.env.HOME ?? '/root', 'go', 'bin')]);
     if (!bin) throw new Error('ferretdb not found (PATH, ~/go/bin); run `bash scripts/install-ferretdb.sh`');
     const data = path.join(this.dataDir, 'ferretdb');
@@ -397,6 +418,6 @@ export class Cluster {
   /** Kills everything (instances first), bounded. */
   async stopAll(): Promise<void> {
     await Promise.allSettled(this.instances.map((i) => i.stop()));
-    await Promise.allSettled([this.redis?.kill(), this.ferret?.kill()]);
+    await Promise.allSettled([this.redis?.kill(), this.ferret?.kill(), this.backing?.stop()]);
   }
 }
