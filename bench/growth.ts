@@ -85,7 +85,10 @@ function parse(argv: string[]): GrowthOptions {
   const o: GrowthOptions = {
     quick,
     sizes: quick ? [200, 1_000, 2_000] : [1_000, 20_000, 100_000],
-    backends: ['sqlite'],
+    // the backend dev and the tests use (BOOKING_FERRETDB_BACKEND; PostgreSQL unless it says sqlite)
+    backends: [
+      process.env.BOOKING_FERRETDB_BACKEND?.trim().toLowerCase() === 'sqlite' ? 'sqlite' : 'postgresql',
+    ],
     reps,
     maxMinutes: quick ? 8 : 240,
     build: true,
