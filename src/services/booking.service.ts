@@ -224,14 +224,16 @@ export class BookingService {
           now: clock(),
           reason: cmd.reason,
           requestKey: key,
+          known: existing,
         });
         if (!cancelled) {
           const current = (await claims.findById(cmd.appointmentId)) ?? existing;
           if (key === null || current.cancelRequestKey !== key) throw alreadyCancelled(cmd.appointmentId);
           cancelled = current; // a retry: finish what the first attempt started
         }
-        await this.deps.slotClaims.reassign(cancelled.slotId, cancelled.id, { kind: 'none' });
-        return { resultId: cancelled.id, value: await this.view(cancelled.id) };
+        const freed = await this.deps.slotClaims.reassign(cancelled.slotId, cancelled.id, { kind: 'none' });
+        // The reply shows the claim and the slot as these writes left them (no reading them again).
+        return { resultId: cancelled.id, value: await this.viewOf(cancelled, freed) };
       },
       (id) => this.view(id),
     );
@@ -381,9 +383,15 @@ export class BookingService {
   private async view(appointmentId: string): Promise<AppointmentView> {
     const claim = await this.deps.claims.findById(appointmentId);
     if (!claim || !isAppointment(claim)) throw appointmentNotFound(appointmentId);
+    return this.viewOf(claim, null);
+  }
+
+  /** The view of `claim` (an appointment), with `slot` if the caller has it (else read), and its service. */
+  private async viewOf(claim: ClaimRecord, known: SlotRecord | null): Promise<AppointmentView> {
+    if (!isAppointment(claim)) throw appointmentNotFound(claim.id);
     const [service, slot] = await Promise.all([
       this.deps.services.findById(claim.serviceId),
-      this.deps.slots.findById(claim.slotId),
+      known?.id === claim.slotId ? known : this.deps.slots.findById(claim.slotId),
     ]);
     return { appointment: claim, service, slot: slot ? effectiveSlot(slot, this.deps.clock()) : null };
   }

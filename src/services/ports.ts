@@ -156,6 +156,12 @@ export interface ClaimRepository {
     now: Date;
     reason: string;
     requestKey: string | null;
+    /**
+     * The claim as the caller just read it: decided on without reading it
+     * again, if it is CONFIRMED (a claim changed since is caught by the
+     * transition's revision check, and costs a round).
+     */
+    known?: ClaimRecord;
   }): Promise<ClaimRecord | null>;
   /**
    * Moves a CONFIRMED appointment's claim from one slot to another in one

@@ -264,11 +264,11 @@ export class SlotClaims {
     if (change.after.status !== 'BOOKED') this.deps.gate.clearTaken(change.after.id);
   }
 
-  /** Points a slot that points at `from` at `to`; false if it no longer pointed at `from`. */
-  async reassign(slotId: string, from: string, to: SlotOwner): Promise<boolean> {
+  /** Points a slot that points at `from` at `to`: the slot as written, or null if it no longer pointed at `from`. */
+  async reassign(slotId: string, from: string, to: SlotOwner): Promise<SlotRecord | null> {
     const change = await this.deps.slots.reassign({ slotId, from, to, now: this.deps.clock() });
     if (change) this.published(change);
-    return change !== null;
+    return change?.after ?? null;
   }
 
   /** Explains a failed claim: unknown slot, another service's, past, or taken. */

@@ -167,15 +167,21 @@ export class MongoClaimRepository implements ClaimRepository {
     now: Date;
     reason: string;
     requestKey: string | null;
+    known?: ClaimRecord;
   }): Promise<ClaimRecord | null> {
-    return this.transition(opts.appointmentId, (c) => c.status === 'CONFIRMED', {
-      status: 'CANCELLED',
-      slotClaim: released(opts.appointmentId),
-      cancelledAt: opts.now,
-      cancellationReason: opts.reason,
-      cancelRequestKey: opts.requestKey,
-      updatedAt: opts.now,
-    });
+    return this.transition(
+      opts.appointmentId,
+      (c) => c.status === 'CONFIRMED',
+      {
+        status: 'CANCELLED',
+        slotClaim: released(opts.appointmentId),
+        cancelledAt: opts.now,
+        cancellationReason: opts.reason,
+        cancelRequestKey: opts.requestKey,
+        updatedAt: opts.now,
+      },
+      opts.known,
+    );
   }
 
   moveClaim(opts: {
@@ -285,18 +291,25 @@ export class MongoClaimRepository implements ClaimRepository {
    * DuplicateSlotClaimError when `set` would give the claim a slot that has an
    * active claim (the transition is then undone), SLOT_BUSY (retry) when the
    * claim keeps changing under it, or when its own write was overtaken.
+   *
+   * `known`, the claim as the caller has just read it, stands for the first
+   * read when `when` accepts it: nothing here assumes the read is fresh (a
+   * claim that has moved on since fails the write conditioned on its revision,
+   * and the next round reads it), so it only saves a read. A refusal is
+   * always decided on a read of its own.
    */
   private async transition(
     id: string,
     when: (claim: ClaimRecord) => boolean,
     set: Partial<ClaimDoc>,
+    known?: ClaimRecord,
   ): Promise<ClaimRecord | null> {
     const claimId = oid(id);
     for (let round = 0; round < this.settings.maxRounds; round++) {
-      const doc = await this.models.claims.findById(claimId).lean<ClaimDoc>().exec();
-      if (!doc) return null;
-      const rev = doc.rev ?? 0;
-      if (!when(toClaimRecord(doc))) {
+      const claim = round === 0 && known?.id === id && when(known) ? known : await this.findById(id);
+      if (!claim) return null;
+      const rev = claim.revision;
+      if (!when(claim)) {
         if (await this.settle(claimId, rev)) continue;
         return null;
       }
