@@ -214,6 +214,12 @@ describe('npm run dev', () => {
       current.kill(stillRunning(started).map((p) => p.pid));
       await current.closed;
     }
+    // mkdtemp's dir is 0700, so (as root) the cluster lives where the postgres user can reach it
+    const elsewhere = path.join(dataDir, 'postgres', 'PGDATA-IS-ELSEWHERE');
+    const where = fs.existsSync(elsewhere)
+      ? /are in (\S+)\/pgdata:/.exec(fs.readFileSync(elsewhere, 'utf8'))
+      : null;
+    if (where?.[1]) fs.rmSync(where[1], { recursive: true, force: true });
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 

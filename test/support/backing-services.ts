@@ -28,6 +28,7 @@
  * its throwaway data dir.
  */
 import { spawn, execFile, execFileSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import type * as net from 'node:net';
 import * as os from 'node:os';
@@ -489,6 +490,7 @@ async function startLocalPostgres(
       : [cmd, args];
   const throwaway = !dataRoot;
   const version = versionOf(path.join(bin, 'postgres'), ['--version'], /\(PostgreSQL\) (\S+)/) ?? '';
+  let pgRoot = ''; // where pgdata lives: the data dir, or a stand-in the postgres user can reach (set by prepare)
   return startSupervised({
     name: 'postgres',
     dataRoot,
@@ -496,16 +498,32 @@ async function startLocalPostgres(
     what: `PostgreSQL ${version}`.trim(),
     stopSignal: 'INT', // fast shutdown: SIGTERM (smart) would wait for clients to leave
     prepare: async (dir) => {
-      const pgdata = path.join(dir, 'pgdata');
+      pgRoot = dir;
       if (owner) {
         fs.chownSync(dir, owner.uid, owner.gid);
-        await run(...asOwner('test', ['-w', dir])).catch(() => {
+        const reachable = await run(...asOwner('test', ['-w', dir])).then(
+          () => true,
+          () => false,
+        );
+        if (!reachable && throwaway) {
           throw new Error(
             `the postgres user cannot write ${dir} (a parent directory not traversable?); ` +
               'make it reachable, or set BOOKING_FERRETDB_BACKEND=sqlite',
           );
-        });
+        }
+        if (!reachable) {
+          // A data dir under a directory others cannot traverse (a clone under /root, a
+          // mkdtemp dir): PostgreSQL runs as `postgres`, so its files live in a directory
+          // of their own under that user's home, named after the data dir (so the same
+          // data dir finds the same cluster again), and the data dir says where.
+          pgRoot = standInPgRoot(dir, owner);
+          fs.writeFileSync(
+            path.join(dir, 'PGDATA-IS-ELSEWHERE'),
+            `This data dir's PostgreSQL files are in ${pgRoot}/pgdata: the postgres user cannot reach ${dir}.\n`,
+          );
+        }
       }
+      const pgdata = path.join(pgRoot, 'pgdata');
       if (fs.existsSync(path.join(pgdata, 'PG_VERSION'))) return;
       await run(
         ...asOwner(path.join(bin, 'initdb'), [
@@ -520,8 +538,8 @@ async function startLocalPostgres(
         ]),
       );
     },
-    command: (port, dir) => {
-      const pgdata = path.join(dir, 'pgdata');
+    command: (port) => {
+      const pgdata = path.join(pgRoot, 'pgdata');
       // a unix socket path must fit in sockaddr_un (107 bytes)
       const socketDir = `${pgdata}/.s.PGSQL.${port}`.length < 100 ? pgdata : '';
       return asOwner(path.join(bin, 'postgres'), [
@@ -576,6 +594,23 @@ function findPostgres(env: NodeJS.ProcessEnv): string | undefined {
 }
 
 /** Who runs PostgreSQL: undefined (ourselves) unless we are root. */
+/**
+ * A directory the postgres user owns, for a persistent data dir it cannot
+ * reach: `<its home>/booking-dev/<hash of the data dir's path>`.
+ */
+function standInPgRoot(dir: string, owner: { uid: number; gid: number }): string {
+  const home = execFileSync('sh', ['-c', 'getent passwd postgres | cut -d: -f6'], {
+    encoding: 'utf8',
+  }).trim();
+  const base = path.join(home || '/var/lib/postgresql', 'booking-dev');
+  const root = path.join(base, createHash('sha256').update(path.resolve(dir)).digest('hex').slice(0, 16));
+  for (const d of [base, root]) {
+    fs.mkdirSync(d, { recursive: true, mode: 0o700 });
+    fs.chownSync(d, owner.uid, owner.gid);
+  }
+  return root;
+}
+
 function postgresOwner(): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined;
   try {
