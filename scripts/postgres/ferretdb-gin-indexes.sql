@@ -25,17 +25,19 @@ SET client_min_messages = warning;
 
 CREATE SCHEMA IF NOT EXISTS booking_tuning;
 
--- THE LIST: fields given a GIN expression index, per collection name.
--- Every collection gets `_id`; add a field here when a repository query
--- selects on it by equality (keep models.ts's MongoDB indexes in step).
+-- THE LIST: fields given a GIN expression index, per collection name: exactly
+-- EQUALITY_FIELDS of src/infra/mongo/indexed-fields.ts (test/unit/gin-fields.test.ts
+-- fails when the two differ; test/integration/query-pushdown.test.ts fails when a
+-- query selects on a field that list lacks).
 CREATE OR REPLACE FUNCTION booking_tuning.gin_fields(collection text) RETURNS text[]
 LANGUAGE sql IMMUTABLE AS $$
   SELECT CASE collection
-    WHEN 'services'          THEN ARRAY['_id', 'active']
-    WHEN 'slots'             THEN ARRAY['_id', 'serviceId', 'status', 'serviceDay', 'updatedBucket', 'hold']
-    WHEN 'appointments'      THEN ARRAY['_id', 'slotClaim', 'userId', 'status', 'updatedBucket', 'createdBucket']
-    WHEN 'claim_transitions' THEN ARRAY['_id', 'claimId']
+    WHEN 'services'          THEN ARRAY['_id']
+    WHEN 'slots'             THEN ARRAY['_id', 'serviceDay', 'updatedBucket', 'hold']
+    WHEN 'appointments'      THEN ARRAY['_id', 'slotClaim', 'userId', 'status', 'updatedBucket', 'voidBucket']
+    WHEN 'claim_transitions' THEN ARRAY['_id']
     WHEN 'request_log'       THEN ARRAY['_id', 'createdBucket']
+    WHEN 'migrations'        THEN ARRAY['_id']
     ELSE ARRAY['_id']
   END
 $$;
