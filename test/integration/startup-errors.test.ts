@@ -203,18 +203,9 @@ describe('a MONGODB_URI without a database name', () => {
     const cs = new ConnectionString(requireEnv('MONGODB_URI'));
     cs.pathname = '/';
     const uri = cs.toString();
-    const app = await startApp(
-      loadConfig({
-        MONGODB_URI: uri,
-        REDIS_URL: requireEnv('REDIS_URL'),
-        AUTH_DISABLED: 'true',
-        BIND_HOST: '127.0.0.1',
-        PORT: '0',
-        METRICS_ENABLED: 'false',
-        RECONCILER_ENABLED: 'false',
-      }),
-      { logger: createLogger('silent') },
-    );
+    const app = await startApp(loadConfig({ ...workingEnv(), MONGODB_URI: uri }), {
+      logger: createLogger('silent'),
+    });
     const db = await mongoose.createConnection(mongoUriFor('booking')).asPromise();
     try {
       const collections = (await db.listCollections()).map((c) => c.name);
