@@ -2,7 +2,7 @@ import type { AnyBulkWriteOperation, Document } from 'mongodb';
 import type { ClaimDoc, IdempotencyDoc, Models, SlotDoc } from './models';
 import { createdBucketOf, updatedBucketOf } from './buckets';
 import { isDuplicateKeyError } from './object-ids';
-import { serviceDayOf } from './slot.repository';
+import { serviceDayOf, widenSlotDays } from './slot.repository';
 
 /** The migration that fills the query fields; recorded in `migrations` once done. */
 export const QUERY_FIELDS_MIGRATION = 'query-fields-v1';
@@ -60,24 +60,7 @@ export async function backfillQueryFields(models: Models): Promise<void> {
     },
     (ops) => models.slots.collection.bulkWrite(ops, { ordered: false }),
   );
-  for (const { service: id, first, last } of ranges.values()) {
-    const service = await models.services.findById(id, { slotDays: 1 }).lean().exec();
-    if (!service) continue;
-    const days = service.slotDays;
-    await models.services
-      .updateOne(
-        { _id: id },
-        {
-          $set: {
-            slotDays: {
-              first: days && days.first < first ? days.first : first,
-              last: days && days.last > last ? days.last : last,
-            },
-          },
-        },
-      )
-      .exec();
-  }
+  for (const { service: id, first, last } of ranges.values()) await widenSlotDays(models, id, first, last);
 
   await inBatches<ClaimDoc>(
     models.claims.collection.find(

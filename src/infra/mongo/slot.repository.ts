@@ -54,7 +54,7 @@ export class MongoSlotRepository implements SlotRepository {
     }));
     // Widened before the slots exist, so a listing never misses one.
     const days = docs.map((d) => utcDay(d.startTime)).sort();
-    await this.widenSlotDays(service, days[0]!, days[days.length - 1]!);
+    await widenSlotDays(this.models, service, days[0]!, days[days.length - 1]!);
     try {
       // Unordered: every slot is tried; those whose (service, start) exists
       // already fail on the unique index and are counted, not duplicated.
@@ -225,38 +225,6 @@ export class MongoSlotRepository implements SlotRepository {
     });
   }
 
-  /**
-   * Makes the service's `slotDays` cover [first, last]. FerretDB applies an
-   * update as a read then a write of the whole document, so two concurrent
-   * widenings can lose one: each writer reads back and widens again until its
-   * own days are covered (the last writer to check sees a range covering its
-   * own, whichever write landed last).
-   */
-  private async widenSlotDays(service: Types.ObjectId, first: string, last: string): Promise<void> {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const doc = await this.models.services
-        .findById(service, { slotDays: 1 })
-        .lean<Pick<ServiceDoc, 'slotDays'>>()
-        .exec();
-      if (!doc) return;
-      const days = doc.slotDays;
-      if (days && days.first <= first && days.last >= last) return;
-      await this.models.services
-        .updateOne(
-          { _id: service },
-          {
-            $set: {
-              slotDays: {
-                first: days && days.first < first ? days.first : first,
-                last: days && days.last > last ? days.last : last,
-              },
-            },
-          },
-        )
-        .exec();
-    }
-  }
-
   /** One conditional write; returns the state before and after it. */
   private async update(
     filter: Record<string, unknown>,
@@ -336,4 +304,41 @@ export function toSlotRecord(doc: SlotDoc): SlotRecord {
     revision: doc.revision,
     updatedAt: doc.updatedAt,
   };
+}
+
+/**
+ * Makes the service's `slotDays` cover [first, last]. FerretDB applies an
+ * update as a read then a write of the whole document, so two concurrent
+ * widenings can lose one: each writer reads back and widens again until its
+ * own days are covered (the last writer to check sees a range covering its
+ * own, whichever write landed last).
+ */
+export async function widenSlotDays(
+  models: Pick<Models, 'services'>,
+  service: Types.ObjectId,
+  first: string,
+  last: string,
+): Promise<void> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const doc = await models.services
+      .findById(service, { slotDays: 1 })
+      .lean<Pick<ServiceDoc, 'slotDays'>>()
+      .exec();
+    if (!doc) return;
+    const days = doc.slotDays;
+    if (days && days.first <= first && days.last >= last) return;
+    await models.services
+      .updateOne(
+        { _id: service },
+        {
+          $set: {
+            slotDays: {
+              first: days && days.first < first ? days.first : first,
+              last: days && days.last > last ? days.last : last,
+            },
+          },
+        },
+      )
+      .exec();
+  }
 }
