@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Redis } from 'ioredis';
-import { obtainBackingServices, type BackingServices } from '../test/support/backing-services';
+import { ferretdbBackend, obtainBackingServices, type BackingServices } from '../test/support/backing-services';
 import { copyIndexes, MongoClient, type MongoClientT } from './lib/docs';
 import { newClient, type BookingServiceClient } from './lib/grpc';
 import { CpuMeter, findPid, workers, type Worker } from './lib/procs';
@@ -477,7 +477,7 @@ async function main(): Promise<void> {
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version,
     database: build.ferretdbVersion
-      ? `FerretDB ${build.ferretdbVersion} (SQLite backend; reports MongoDB ${build.version ?? '?'})`
+      ? `FerretDB ${build.ferretdbVersion} (${ferretdbBackend(process.env)} backend; reports MongoDB ${build.version ?? '?'})`
       : `MongoDB ${build.version ?? '?'}`,
     redis: `Redis ${/redis_version:(\S+)/.exec(redisInfo)?.[1] ?? '?'}`,
     backing: backing.describe,

@@ -29,6 +29,7 @@ import { CatalogService } from './services/catalog.service';
 import { HoldService } from './services/hold.service';
 import { Idempotency } from './services/idempotency';
 import { Reconciler } from './services/reconciler';
+import { CachedServiceRepository } from './services/service-cache';
 import { SlotClaims } from './services/slot-claims';
 import { WatchService } from './services/watch.service';
 
@@ -90,7 +91,13 @@ export async function startApp(config: AppConfig, opts: { logger?: Logger } = {}
       throw redisStartupError(config.redis.url, redisWaitMs, lastRedisError);
     });
 
-    const services = new MongoServiceRepository(models);
+    // The catalog RPCs read and write services as stored; the use cases that only need a
+    // service alongside their own work (a booking's check, a reply's fill-in) read it cached.
+    const storedServices = new MongoServiceRepository(models);
+    const services = new CachedServiceRepository(storedServices, {
+      ttlMs: config.serviceCacheTtlMs,
+      maxEntries: 10_000,
+    });
     const slots = new MongoSlotRepository(models);
     const claims = new MongoClaimRepository(models);
     const requests = new MongoIdempotencyStore(models);
@@ -165,7 +172,7 @@ export async function startApp(config: AppConfig, opts: { logger?: Logger } = {}
     const rpc = await startRpcServer({
       services: {
         catalog: new CatalogService(
-          services,
+          storedServices,
           slots,
           clock,
           { maxSlotsPerGeneration: config.maxSlotsPerGeneration },
@@ -235,6 +242,7 @@ export async function startApp(config: AppConfig, opts: { logger?: Logger } = {}
         events.close();
         redisClient.disconnect();
         for (const c of extraClients) c.disconnect();
+        await claims.close();
         await mongoConnection.close();
         logger.info('shut down');
       })());

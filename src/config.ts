@@ -93,6 +93,8 @@ const schema = z.object({
   BOOKING_LOCK_REPAIR_WAIT_MS: int(0, 10_000).default(500),
   BOOKING_TAKEN_MARKER_TTL_MS: int(0, 60_000).default(3_000),
   MAX_SLOTS_PER_GENERATION: int(1, 1_000_000).default(40_000),
+  /** How long a service read is served from memory (0: always read the database). */
+  SERVICE_CACHE_TTL_MS: int(0, 3_600_000).default(10_000),
   GRPC_MAX_RECEIVE_MESSAGE_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
   HOLD_DEFAULT_TTL_SECONDS: int(1, 86_400).default(300),
@@ -212,6 +214,7 @@ export interface AppConfig {
     repairWaitMs: number;
   };
   maxSlotsPerGeneration: number;
+  serviceCacheTtlMs: number;
   grpcMaxReceiveMessageBytes: number;
   shutdownGraceMs: number;
   holds: { defaultTtlSeconds: number; maxTtlSeconds: number; confirmMarginMs: number };
@@ -268,6 +271,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       repairWaitMs: c.BOOKING_LOCK_REPAIR_WAIT_MS,
     },
     maxSlotsPerGeneration: c.MAX_SLOTS_PER_GENERATION,
+    serviceCacheTtlMs: c.SERVICE_CACHE_TTL_MS,
     grpcMaxReceiveMessageBytes: c.GRPC_MAX_RECEIVE_MESSAGE_BYTES,
     shutdownGraceMs: c.SHUTDOWN_GRACE_MS,
     holds: {

@@ -11,6 +11,8 @@ import { Sweep, type Stretch } from './sweep';
  */
 const OVERLAP_MS = 30_000;
 const MAX_SPAN_MS = 10 * 60_000;
+/** Time between passes while a start-up backlog is left. */
+const BACKLOG_INTERVAL_MS = 250;
 
 export interface ReconcilerSettings {
   /** A state younger than this may be an operation in progress: left alone. */
@@ -49,6 +51,7 @@ export interface RepairCounts {
  */
 export class Reconciler {
   private timer: NodeJS.Timeout | undefined;
+  private stopped = true;
   private running: Promise<RepairCounts> | undefined;
   /**
    * What each job has examined so far: a pass costs what changed since the
@@ -74,26 +77,46 @@ export class Reconciler {
     },
   ) {}
 
-  /** Runs now and then every `intervalMs` until stop(). */
+  /**
+   * Runs now and then every `intervalMs` until stop(). While a start-up
+   * backlog is left (the lookback window before this process ran), passes
+   * follow each other every BACKLOG_INTERVAL_MS instead, so that it is
+   * worked through in a minute or two, not in hours of passes, and the
+   * service is then idle between passes.
+   */
   start(intervalMs: number): void {
+    this.stopped = false;
+    const next = (delay: number): void => {
+      if (this.stopped) return;
+      this.timer = setTimeout(tick, delay);
+      this.timer.unref();
+    };
     const tick = (): void => {
       this.runOnce().then(
         (counts) => {
           const repaired = Object.values(counts).some((n) => n > 0);
           if (repaired) this.deps.logger.info({ ...counts }, 'reconciler repaired state');
+          next(this.hasBacklog() ? Math.min(intervalMs, BACKLOG_INTERVAL_MS) : intervalMs);
         },
-        (err: unknown) => this.deps.logger.warn({ err }, 'reconciler run failed; will retry'),
+        (err: unknown) => {
+          this.deps.logger.warn({ err }, 'reconciler run failed; will retry');
+          next(intervalMs);
+        },
       );
     };
     tick();
-    this.timer = setInterval(tick, intervalMs);
-    this.timer.unref();
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
+    this.stopped = true;
+    clearTimeout(this.timer);
     this.timer = undefined;
     await this.running?.catch(() => undefined);
+  }
+
+  /** Whether part of the start-up window is still to be examined. */
+  hasBacklog(): boolean {
+    return this.repairs.hasBacklog() || this.republishing.hasBacklog() || this.purges.hasBacklog();
   }
 
   /** One pass; concurrent calls share the pass in progress. */

@@ -137,7 +137,10 @@ export class SlotClaims {
     try {
       return await work();
     } finally {
-      if (gate.outcome === 'acquired') await gate.release();
+      // Not awaited: the answer does not wait for the unlock. This instance's
+      // later commands on the slot (the marker, the next lock) go after it on
+      // the same Redis connection, and a lost unlock only lets the lease run out.
+      if (gate.outcome === 'acquired') void gate.release();
     }
   }
 

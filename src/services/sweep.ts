@@ -44,6 +44,11 @@ export class Sweep {
     return out;
   }
 
+  /** Whether some of the start-up window is still to be examined. */
+  hasBacklog(): boolean {
+    return this.backlog !== null;
+  }
+
   /** Marks `stretch` examined in full. */
   done(stretch: Stretch): void {
     if (stretch.kind === 'new') {

@@ -48,6 +48,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       lock: { enabled: true, ttlMs: 2_000, failureMode: 'proceed', repairWaitMs: 500 },
       maxSlotsPerGeneration: 40_000,
+      serviceCacheTtlMs: 10_000,
       grpcMaxReceiveMessageBytes: 1024 * 1024,
       shutdownGraceMs: 10_000,
     });
@@ -68,6 +69,7 @@ describe('loadConfig', () => {
       BOOKING_LOCK_FAILURE_MODE: 'reject',
       BOOKING_LOCK_REPAIR_WAIT_MS: '0',
       MAX_SLOTS_PER_GENERATION: '1000',
+      SERVICE_CACHE_TTL_MS: '0',
       GRPC_MAX_RECEIVE_MESSAGE_BYTES: '2048',
       SHUTDOWN_GRACE_MS: '0',
     });
@@ -79,6 +81,7 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       lock: { enabled: false, ttlMs: 3000, failureMode: 'reject', repairWaitMs: 0 },
       maxSlotsPerGeneration: 1000,
+      serviceCacheTtlMs: 0,
       grpcMaxReceiveMessageBytes: 2048,
       shutdownGraceMs: 0,
     });

@@ -19,6 +19,7 @@ import {
   wholeBucketsBefore,
 } from './buckets';
 import { hex, isDuplicateKeyError, oid } from './object-ids';
+import { TransitionJanitor } from './transition-janitor';
 
 const AFTER = { returnDocument: 'after' } as const;
 /** The slot-claim value of a claim that no longer holds its slot. */
@@ -31,9 +32,19 @@ export interface ClaimRepositorySettings {
   pollMs: number;
   /** Transitions a request lets overtake it before answering SLOT_BUSY. */
   maxRounds: number;
+  /**
+   * How often the entries of applied transitions are deleted, in one batched
+   * command (0: each at once, by its writer).
+   */
+  forgetEveryMs: number;
 }
 
-const DEFAULT_SETTINGS: ClaimRepositorySettings = { rollForwardAfterMs: 5_000, pollMs: 25, maxRounds: 8 };
+const DEFAULT_SETTINGS: ClaimRepositorySettings = {
+  rollForwardAfterMs: 5_000,
+  pollMs: 25,
+  maxRounds: 8,
+  forgetEveryMs: 1_000,
+};
 /** Point reads, or bucket lookups, in flight at once. */
 const CONCURRENCY = 8;
 
@@ -47,12 +58,19 @@ const CONCURRENCY = 8;
  */
 export class MongoClaimRepository implements ClaimRepository {
   private readonly settings: ClaimRepositorySettings;
+  private readonly applied: TransitionJanitor;
 
   constructor(
     private readonly models: Pick<Models, 'claims' | 'transitions'>,
     settings: Partial<ClaimRepositorySettings> = {},
   ) {
     this.settings = { ...DEFAULT_SETTINGS, ...settings };
+    this.applied = new TransitionJanitor(models.transitions, this.settings.forgetEveryMs);
+  }
+
+  /** Deletes the entries of the transitions applied so far, and stops batching. */
+  close(): Promise<void> {
+    return this.applied.close();
   }
 
   async insert(c: ClaimRecord): Promise<void> {
@@ -337,7 +355,8 @@ export class MongoClaimRepository implements ClaimRepository {
       }
       const written = await this.apply(claimId, rev, entry);
       if (written?.revBy === nonce) {
-        await this.forget(entry._id);
+        // Applied: its entry no longer decides anything (see TransitionJanitor).
+        this.applied.forgetLater(entry._id);
         return toClaimRecord(written);
       }
       // Not written by this call. Either the claim had moved on before our entry

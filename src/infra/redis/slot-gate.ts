@@ -56,11 +56,21 @@ export class RedlockSlotGate implements SlotGate {
   }
 
   private async attempt(slotId: string, ignoreTaken: boolean, repair: boolean): Promise<GateResult> {
-    // A slot known to be booked is refused before any lock (or database) work.
-    if (!ignoreTaken) {
-      const taken = await this.markers.get(this.takenPrefix + slotId).catch(() => null);
-      if (taken !== null) return { outcome: 'taken', by: taken };
+    // A slot known to be booked is refused before any database work. The
+    // marker is read while the lock is tried (one round trip, one write when
+    // pipelined): the common case, a free slot, needs both answers anyway.
+    const [taken, locked] = await Promise.all([
+      ignoreTaken ? null : this.markers.get(this.takenPrefix + slotId).catch(() => null),
+      this.lock(slotId, repair),
+    ]);
+    if (taken !== null) {
+      if (locked.outcome === 'acquired') void locked.release();
+      return { outcome: 'taken', by: taken };
     }
+    return locked;
+  }
+
+  private async lock(slotId: string, repair: boolean): Promise<GateResult> {
     try {
       const keys = [this.keyPrefix + slotId];
       if (repair) keys.push(this.repairPrefix + slotId);
