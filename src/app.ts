@@ -93,8 +93,7 @@ export async function startApp(config: AppConfig, opts: { logger?: Logger } = {}
 
     // The catalog RPCs read and write services as stored; the use cases that only need a
     // service alongside their own work (a booking's check, a reply's fill-in) read it cached.
-    const storedServices = new MongoServiceRepository(models);
-    const services = new CachedServiceRepository(storedServices, {
+    const services = new CachedServiceRepository(new MongoServiceRepository(models), {
       ttlMs: config.serviceCacheTtlMs,
       maxEntries: 10_000,
     });
@@ -172,7 +171,7 @@ export async function startApp(config: AppConfig, opts: { logger?: Logger } = {}
     const rpc = await startRpcServer({
       services: {
         catalog: new CatalogService(
-          storedServices,
+          services.stored,
           slots,
           clock,
           { maxSlotsPerGeneration: config.maxSlotsPerGeneration },

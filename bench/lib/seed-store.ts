@@ -138,6 +138,16 @@ class FakeModel {
     });
   }
 
+  bulkWrite(ops: { deleteOne?: { filter: Record<string, unknown> } }[]): Promise<{ deletedCount: number }> {
+    let deletedCount = 0;
+    for (const op of ops) {
+      if (!op.deleteOne) throw unknownUse(`${this.name}.bulkWrite`, `operation ${Object.keys(op).join()}`);
+      const d = this.byFilter(op.deleteOne.filter, 'bulkWrite deleteOne');
+      if (d && this.docs.delete(keyOf(d._id))) deletedCount += 1;
+    }
+    return Promise.resolve({ deletedCount });
+  }
+
   deleteOne(filter: Record<string, unknown>): unknown {
     return query(() => {
       const d = this.byFilter(filter, 'deleteOne');

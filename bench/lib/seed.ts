@@ -300,6 +300,8 @@ export class GrowthSeeder {
 
   /** Inserts what the repositories wrote since the last flush, in unordered batches. */
   private async flush(): Promise<void> {
+    // Applied transitions' entries are deleted in batches: settle them before taking the documents.
+    await this.w.claims.flushApplied();
     for (const [collection, docs] of Object.entries(this.store.take())) {
       for (let i = 0; i < docs.length; i += this.opts.batch)
         await this.db

@@ -195,8 +195,13 @@ export class BookingService {
           });
       }
     }
-    await this.deps.slotClaims.reassign(claim.slotId, claim.id, { kind: 'appointment', id: claim.id });
-    return this.view(claim.id);
+    const slot = await this.deps.slotClaims.reassign(claim.slotId, claim.id, {
+      kind: 'appointment',
+      id: claim.id,
+    });
+    // The reply shows the claim and the slot as these writes left them (the slot is read only
+    // when this write did not change it: a retry finds it done).
+    return this.viewOf(claim, slot);
   }
 
   /**

@@ -73,6 +73,23 @@ export class CachedServiceRepository implements ServiceRepository {
     return this.inner.list(opts);
   }
 
+  /**
+   * The repository as stored, for the catalog's own RPCs (GetService answers
+   * what is stored, and fails while the database is down): its reads go to
+   * the database and refresh this cache, and what it creates is remembered.
+   */
+  readonly stored: ServiceRepository = {
+    create: (def, now) => this.create(def, now),
+    findById: async (id) => {
+      const found = await this.inner.findById(id);
+      if (found) this.remember(id, Promise.resolve(found));
+      else this.invalidate(id);
+      return found;
+    },
+    findByIds: (ids) => this.inner.findByIds(ids),
+    list: (opts) => this.inner.list(opts),
+  };
+
   /** Drops `id` (after this instance changed it). */
   invalidate(id: string): void {
     this.entries.delete(id);

@@ -109,6 +109,19 @@ describe('CachedServiceRepository', () => {
     expect(inner.reads).toBe(1);
   });
 
+  it('stored reads the repository every time, and refreshes the cache with what it read', async () => {
+    await cache.findById('a');
+    inner.stored.set('a', record('a', 'renamed'));
+    expect((await cache.stored.findById('a'))?.name).toBe('renamed');
+    expect((await cache.stored.findById('a'))?.name).toBe('renamed');
+    expect(inner.reads).toBe(3);
+    expect((await cache.findById('a'))?.name).toBe('renamed');
+    expect(inner.reads).toBe(3);
+    inner.stored.delete('a');
+    expect(await cache.stored.findById('a')).toBeNull();
+    expect(await cache.findById('a')).toBeNull();
+  });
+
   it('with a TTL of 0 reads the repository every time', async () => {
     const direct = new CachedServiceRepository(inner, { ttlMs: 0, maxEntries: 10 }, () => now);
     await direct.findById('a');

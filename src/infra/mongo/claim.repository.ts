@@ -68,6 +68,11 @@ export class MongoClaimRepository implements ClaimRepository {
     this.applied = new TransitionJanitor(models.transitions, this.settings.forgetEveryMs);
   }
 
+  /** Deletes the entries of the transitions applied so far. */
+  flushApplied(): Promise<void> {
+    return this.applied.flush();
+  }
+
   /** Deletes the entries of the transitions applied so far, and stops batching. */
   close(): Promise<void> {
     return this.applied.close();
