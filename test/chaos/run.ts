@@ -30,9 +30,8 @@
  *   --slots <n>         size of the contended slot pool (default 64)
  *   --instances <n>     booking instances (default 3)
  *   --reconciler-interval <ms>  RECONCILER_INTERVAL_MS of the instances (default
- *                       1000; --full 15000: on FerretDB 1.x every reconciler query but
- *                       by _id scans the whole collection, so three instances passing
- *                       every second saturate it once there are a few thousand claims)
+ *                       1000; --full 5000, the service's default: a pass costs what
+ *                       changed since the last one, so it holds over a long run)
  *   --seed <n>          seed of the random choices (timing stays nondeterministic)
  *   --log-level <l>     LOG_LEVEL of the instances (default warn; info logs every call,
  *                       with x-request-id = <request_id>.<attempt>)
@@ -99,7 +98,7 @@ function parseArgs(argv: string[]): Options {
     durationS: quick ? 20 : full ? 240 : 60,
     maxDurationS: -1,
     minOps: full ? 20_000 : 0,
-    reconcilerIntervalMs: full ? 15_000 : 1_000,
+    reconcilerIntervalMs: full ? 5_000 : 1_000,
     clients: quick ? 24 : 32,
     minKills: -1,
     slots: 64,
@@ -397,6 +396,10 @@ async function main(): Promise<number> {
   let traffic: Traffic | undefined;
   let check: CheckResult | undefined;
   let settleMs = 0;
+  /** (ms since the traffic started, operations answered so far), once a second. */
+  const samples: [number, number][] = [];
+  /** When the traffic was told to stop (its last calls then drain): the end of the rate's window. */
+  let trafficStoppedMs: number | undefined;
   let verdict: 'PASS' | 'FAIL' | 'ERROR' = 'ERROR';
   const harnessErrors: string[] = [];
   try {
@@ -435,6 +438,7 @@ async function main(): Promise<number> {
       onViolation: (v) => log(`VIOLATION [${v.invariant}] ${v.detail}`),
     });
     const t = traffic;
+    const sampler = setInterval(() => samples.push([Date.now() - trafficStart, t.totalOps]), 1_000);
     const progress = setInterval(() => {
       const s = (Date.now() - trafficStart) / 1000;
       log(
@@ -459,6 +463,7 @@ async function main(): Promise<number> {
         if (owed.length > 0) log(`--max-duration reached still waiting for ${owed.join(', ')}`);
         ctl.stopped = true;
         ctl.hardStopMs = now + 30_000;
+        trafficStoppedMs = now - trafficStart;
       } else if (!extended) {
         extended = true;
         log(
@@ -489,6 +494,8 @@ async function main(): Promise<number> {
     );
     await Promise.all([traffic.run(), kills, redisRestart]);
     clearInterval(progress);
+    clearInterval(sampler);
+    samples.push([Date.now() - trafficStart, traffic.totalOps]);
     clearInterval(stopper);
     const trafficEnd = Date.now();
     log(
@@ -605,6 +612,15 @@ async function main(): Promise<number> {
   out.push(
     `redis restarts (SIGKILL, same port): ${chaos.redis.length}${chaos.redis[0] ? `, down ${chaos.redis[0].downMs} ms` : ''}`,
   );
+  const tenths = tenthRates(
+    samples.filter(([at]) => trafficStoppedMs === undefined || at <= trafficStoppedMs),
+  );
+  if (tenths) {
+    out.push(
+      `throughput: first tenth of the traffic ${tenths.first.toFixed(1)} ops/s, last tenth ${tenths.last.toFixed(1)} ops/s ` +
+        `(last / first ${(tenths.last / tenths.first).toFixed(2)}); by tenth: ${tenths.all.map((r) => r.toFixed(0)).join(' ')}`,
+    );
+  }
   out.push(`reconciler slot repairs (log lines): ${logs.repairs}`);
   for (const [why, n] of Object.entries(logs.repairsByWhy)) out.push(`  ${n}  ${why}`);
   if (Object.keys(logs.warnings).length) {
@@ -682,12 +698,38 @@ async function main(): Promise<number> {
     redisRestarts: chaos.redis.length,
     repairs: logs.repairs,
     violations: violations.length,
+    opsPerSecondByTenth: tenths?.all.map((r) => Math.round(r * 10) / 10) ?? [],
   };
   out.push('', `verdict: ${verdict} (${elapsedS.toFixed(0)} s, seed ${opts.seed})`);
   out.push(`CHAOS_RESULT ${JSON.stringify(summary)}`);
   process.stdout.write(`${out.join('\n')}\n`);
   await cleanUp(opts.keep || verdict !== 'PASS');
   return verdict === 'PASS' ? 0 : verdict === 'FAIL' ? 1 : 2;
+}
+
+/**
+ * Operations answered per second in each tenth of the traffic time, from the
+ * once-a-second samples: whether the service slows down as data piles up
+ * (issue 13 asks the last tenth to keep at least half the first one's rate).
+ */
+function tenthRates(samples: [number, number][]): { first: number; last: number; all: number[] } | null {
+  const end = samples[samples.length - 1]?.[0] ?? 0;
+  if (samples.length < 20 || end <= 0) return null;
+  const opsAt = (ms: number): number => {
+    // The latest sample at or before `ms` (samples are in time order).
+    let ops = 0;
+    for (const [at, n] of samples) {
+      if (at > ms) break;
+      ops = n;
+    }
+    return ops;
+  };
+  const all = Array.from({ length: 10 }, (_, i) => {
+    const from = (end * i) / 10;
+    const to = (end * (i + 1)) / 10;
+    return (opsAt(to) - opsAt(from)) / ((to - from) / 1000);
+  });
+  return { first: all[0]!, last: all[9]!, all };
 }
 
 main().then(
