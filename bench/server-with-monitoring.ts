@@ -223,6 +223,8 @@ export interface PassRecord {
   ms: number;
   ops: number;
   redisOps: number;
+  /** Whether the reconciler still had start-up backlog after this pass. */
+  backlog: boolean;
   error?: string;
 }
 const passes: PassRecord[] = [];
@@ -236,11 +238,13 @@ if (originalPass && reconcilerModule.Reconciler) {
     const ctx: CallContext = { ops: 0, redisOps: 0, client: null };
     const startedAt = wallNow();
     const record = (error?: string): void => {
+      const reconciler = this as { hasBacklog?: () => boolean };
       passes.push({
         startedAt,
         ms: wallNow() - startedAt,
         ops: ctx.ops,
         redisOps: ctx.redisOps,
+        backlog: reconciler.hasBacklog?.() ?? false,
         ...(error ? { error } : {}),
       });
       if (passes.length > 10_000) passes.shift();

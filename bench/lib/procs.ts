@@ -3,6 +3,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import { get } from 'node:http';
 import * as path from 'node:path';
+import type { PassRecord } from '../server-with-monitoring';
 import type { Job } from '../worker';
 
 export { freePort } from '../../test/support/probes';
@@ -94,6 +95,29 @@ export function control<T>(port: number, pathAndQuery: string, timeoutMs = 60_00
     req.on('timeout', () => req.destroy(new Error(`${pathAndQuery}: timed out`)));
     req.on('error', reject);
   });
+}
+
+/** The server's reconciler passes that started at or after `since` (epoch ms). */
+export async function passesSince(port: number, since: number): Promise<PassRecord[]> {
+  return (await control<{ passes: PassRecord[] }>(port, `/reconciler?since=${Math.floor(since)}`)).passes;
+}
+
+/**
+ * Waits until a reconciler pass of the server ends with no start-up backlog
+ * left (the lookback window before the server started, which it works
+ * through in passes 250 ms apart): that is start-up cost, not what a
+ * measurement of steady operation should include. Returns when that pass
+ * ended (epoch ms).
+ */
+export async function startupBacklog(port: number, since: number, timeoutMs = 15 * 60_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const done = (await passesSince(port, since)).find((p) => !p.backlog && !p.error);
+    if (done) return done.startedAt + done.ms;
+    if (Date.now() > deadline)
+      throw new Error(`the reconciler's start-up backlog was not through in ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
 }
 
 // ---------------------------------------------------------------------------
