@@ -156,6 +156,21 @@ const SCENARIO_CONFIG = (quick: boolean): Config => ({
   history: { appointments: 1_000, pageSize: 50, rounds: 1 },
 });
 
+/**
+ * Waits until `pids` (process trees) use less than `fraction` of a core over
+ * `windowMs`, at most `maxMs`; seconds waited (the cap, if never quiet).
+ */
+async function quiet(pids: number[], fraction: number, windowMs: number, maxMs: number): Promise<number> {
+  const start = Date.now();
+  while (Date.now() - start < maxMs) {
+    const t0 = Date.now();
+    const cpu0 = treeCpuMs(pids);
+    await sleep(windowMs);
+    if ((treeCpuMs(pids) - cpu0) / (Date.now() - t0) < fraction) break;
+  }
+  return round((Date.now() - start) / 1000, 0);
+}
+
 /** Thrown when the run's time cap is reached; what is measured so far is kept. */
 class TimeCap extends Error {}
 
@@ -185,6 +200,8 @@ interface SizeResult {
   size: number;
   counts: Counts;
   seeded: { added: Counts; seconds: number };
+  /** Seconds the database took to be quiet again after the seeding (see quiet()). */
+  quietAfterS?: number;
   ops: Partial<Record<Op, OpResult>>;
   idle?: IdleResult;
   /** The largest size only, with --settle-seconds: idle again once the reconciler's start-up backlog is through. */
@@ -555,6 +572,11 @@ async function runBackend(
       r.seeded = await seeder.growTo(size);
       r.counts = await seeder.counts();
       log(`seed: ${JSON.stringify(r.counts)} in ${r.seeded.seconds.toFixed(1)} s`);
+      // A bulk load leaves the database busy for a while (PostgreSQL's autovacuum and analyze of
+      // what was just written): a database that grew over months is not in that state. Measure
+      // once its processes are quiet again (under a tenth of a core over 5 s), within 3 minutes.
+      r.quietAfterS = await quiet(Object.values(dbProcs.roots), 0.1, 5_000, 180_000);
+      log(`seed: database quiet again after ${r.quietAfterS} s`);
       const seededAt = Date.now();
 
       const timeOp = async <T>(
