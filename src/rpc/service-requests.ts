@@ -33,6 +33,12 @@ function etag(v: Violations, field: string, value: string): number | null {
   return v.check(ETAG.test(value), field, 'is not an etag returned by this API') ? Number(value) : null;
 }
 
+/** For a path in JSON's camelCase: the snake_case path a mask takes (AIP-161). */
+function hint(path: string): string {
+  const snake = path.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  return snake !== path && isUpdatablePath(snake) ? ` (paths are in snake_case: "${snake}")` : '';
+}
+
 /** The paths a mask names, `*` expanded; unknown and output-only paths are violations. */
 function maskPaths(v: Violations, paths: readonly string[] | undefined): Set<UpdatablePath> {
   const named = new Set<UpdatablePath>();
@@ -49,7 +55,7 @@ function maskPaths(v: Violations, paths: readonly string[] | undefined): Set<Upd
     else if (isUpdatablePath(path)) named.add(path);
     else if (OUTPUT_ONLY_PATHS.includes(path))
       v.add('update_mask', `${quoted(path)} is output only and cannot be updated`);
-    else v.add('update_mask', `${quoted(path)} is not a field of Service that can be updated`);
+    else v.add('update_mask', `${quoted(path)} is not a field of Service that can be updated${hint(path)}`);
   }
   return named;
 }

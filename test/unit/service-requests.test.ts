@@ -124,6 +124,16 @@ describe('parseUpdateService', () => {
     },
   );
 
+  it('points a camelCase path at its snake_case name', () => {
+    expect(violations(() => parseUpdateService(request(['closingTime'])))).toEqual([
+      {
+        field: 'update_mask',
+        description:
+          '"closingTime" is not a field of Service that can be updated (paths are in snake_case: "closing_time")',
+      },
+    ]);
+  });
+
   it('lists every bad path and field at once, and echoes long paths shortened', () => {
     const long = 'x'.repeat(10_000);
     const found = violations(() =>
