@@ -1,4 +1,4 @@
-import type { ServiceDraft } from './service-rules';
+import type { ServiceDraft, ServiceFieldValues } from './service-rules';
 import type { ServiceRecord } from './types';
 
 /**
@@ -55,16 +55,9 @@ export const isUpdatablePath = (path: string): path is UpdatablePath =>
  * stored value. A time of day is null when it was malformed (reported by the
  * parser already).
  */
-export interface ServicePatch {
-  name?: string;
-  description?: string;
-  address?: string;
-  amountMinor?: number;
-  currencyCode?: string;
-  timeZone?: string;
+export interface ServicePatch extends ServiceFieldValues {
   openingMinute?: number | null;
   closingMinute?: number | null;
-  slotDurationMinutes?: number;
   active?: boolean;
   /** null: the platform's own. */
   providerId?: string | null;

@@ -17,6 +17,7 @@ import {
   type SlotRecord,
   type SlotStatus,
 } from '../domain/types';
+import { managedService } from './catalog/managed-service';
 import type { SlotAvailability } from './catalog/slot-availability';
 import { decodePageToken, encodePageToken, toPage } from './page-token';
 import type { Clock, ServiceRepository, SlotEvents, SlotRepository } from './ports';
@@ -79,8 +80,7 @@ export class CatalogService {
       endDate: LocalDate;
     },
   ): Promise<{ created: number; existing: number }> {
-    const service = await this.getService(cmd.serviceId);
-    requireServiceManager(actor, service);
+    const service = await managedService(this.services, actor, cmd.serviceId);
     if (service.deletedAt !== null) throw serviceArchived(service.id);
     const shape = {
       openingMinute: service.openingMinute,

@@ -1,9 +1,8 @@
-import { serviceChanged, serviceNotFound } from '../../domain/errors';
+import { serviceChanged } from '../../domain/errors';
 import type { Principal } from '../../domain/principal';
-import { requireServiceManager } from '../../domain/provider-scope';
 import type { ServiceRecord } from '../../domain/types';
-import type { Clock, ServiceFields, ServiceRepository } from '../ports';
-import type { SlotAvailability } from './slot-availability';
+import type { ServiceFields } from '../ports';
+import { managedService, type ServiceChangeDeps } from './managed-service';
 
 /**
  * DeleteService as an archive (soft delete, AIP-164): the service is kept,
@@ -15,21 +14,13 @@ import type { SlotAvailability } from './slot-availability';
  * a sweep cut short left behind.
  */
 export class DeleteService {
-  constructor(
-    private readonly deps: {
-      services: ServiceRepository;
-      availability: SlotAvailability;
-      clock: Clock;
-    },
-  ) {}
+  constructor(private readonly deps: ServiceChangeDeps) {}
 
   async run(
     actor: Principal,
     cmd: { serviceId: string; etag: number | null },
   ): Promise<{ service: ServiceRecord; locked: number }> {
-    const current = await this.deps.services.findById(cmd.serviceId);
-    if (!current) throw serviceNotFound(cmd.serviceId);
-    requireServiceManager(actor, current);
+    const current = await managedService(this.deps.services, actor, cmd.serviceId);
     let service = current;
     if (current.deletedAt === null) {
       if (cmd.etag !== null && cmd.etag !== current.revision) throw serviceChanged(current.id);

@@ -1,12 +1,12 @@
-import { serviceArchived, serviceChanged, serviceNotFound } from '../../domain/errors';
+import { serviceArchived, serviceChanged } from '../../domain/errors';
 import type { Principal } from '../../domain/principal';
-import { requireOwnerChange, requireServiceManager } from '../../domain/provider-scope';
+import { requireOwnerChange } from '../../domain/provider-scope';
 import { checkServiceDefinition } from '../../domain/service-rules';
 import { patchedDraft, type ServicePatch } from '../../domain/service-patch';
 import type { ServiceRecord } from '../../domain/types';
 import { Violations } from '../../domain/validation';
-import type { Clock, ServiceRepository } from '../ports';
-import type { AvailabilityCounts, SlotAvailability } from './slot-availability';
+import { managedService, type ServiceChangeDeps } from './managed-service';
+import type { AvailabilityCounts } from './slot-availability';
 
 export interface ServiceUpdateCommand {
   serviceId: string;
@@ -27,22 +27,13 @@ export interface ServiceUpdateCommand {
  * slots generated afterwards.
  */
 export class UpdateService {
-  constructor(
-    private readonly deps: {
-      /** As stored: `services.stored` of the cache, which drops what it updates. */
-      services: ServiceRepository;
-      availability: SlotAvailability;
-      clock: Clock;
-    },
-  ) {}
+  constructor(private readonly deps: ServiceChangeDeps) {}
 
   async run(
     actor: Principal,
     cmd: ServiceUpdateCommand,
   ): Promise<{ service: ServiceRecord } & AvailabilityCounts> {
-    const current = await this.deps.services.findById(cmd.serviceId);
-    if (!current) throw serviceNotFound(cmd.serviceId);
-    requireServiceManager(actor, current);
+    const current = await managedService(this.deps.services, actor, cmd.serviceId);
     if (cmd.patch.providerId !== undefined) requireOwnerChange(actor, current.id);
     if (current.deletedAt !== null) throw serviceArchived(current.id);
     if (cmd.etag !== null && cmd.etag !== current.revision) throw serviceChanged(current.id);
