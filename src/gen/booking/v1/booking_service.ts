@@ -147,12 +147,12 @@ export interface UpdateServiceRequest {
     | Service
     | undefined;
   /**
-   * Which fields to change (required; an empty mask is INVALID_ARGUMENT):
-   * `name`, `description`, `address`, `price` (or `price.amount_minor`,
-   * `price.currency_code`), `time_zone`, `opening_time`, `closing_time`,
-   * `slot_duration_minutes`, `active`, `provider_id` (platform admin only),
-   * or `*` for all of them but `provider_id`. Output-only fields and unknown
-   * paths are INVALID_ARGUMENT.
+   * Which fields to change, by their snake_case names (required; an empty
+   * mask is INVALID_ARGUMENT): `name`, `description`, `address`, `price` (or
+   * `price.amount_minor`, `price.currency_code`), `time_zone`,
+   * `opening_time`, `closing_time`, `slot_duration_minutes`, `active`,
+   * `provider_id` (platform admin only), or `*` for all of them but
+   * `provider_id`. Output-only fields and unknown paths are INVALID_ARGUMENT.
    */
   updateMask: string[] | undefined;
 }
