@@ -2,20 +2,19 @@
  * UpdateService over gRPC (AIP-134 field masks): each path changes exactly its
  * field; an empty mask, unknown and output-only paths, and a result that is
  * not a valid service are INVALID_ARGUMENT with field violations and change
- * nothing; a stale etag and a lost race are ABORTED / SERVICE_CHANGED, and no
- * concurrent update is lost (FerretDB, whose conditional update is not
- * atomic, included: each update is decided by a unique `service_changes` entry).
+ * nothing; a stale etag is ABORTED / SERVICE_CHANGED. Races between updates:
+ * service-update-races.test.ts.
  */
 import { status } from '@grpc/grpc-js';
 import { Types } from 'mongoose';
 import type { Service } from '../../src/gen/booking/v1/resources';
 import { createService, timeOfDay } from '../factories';
 import {
-  decodeError,
   failure,
   rpc,
   startTestApp,
   violatedFields,
+  type DecodedError,
   type Rpc,
   type TestApp,
 } from '../support/harness';
@@ -125,9 +124,7 @@ describe('refusals change nothing', () => {
     service = await createService(api);
   });
 
-  async function refused(
-    request: Parameters<Rpc['updateService']>[0],
-  ): Promise<ReturnType<typeof decodeError>> {
+  async function refused(request: Parameters<Rpc['updateService']>[0]): Promise<DecodedError> {
     const before = await stored(service.id);
     const err = await failure(api.updateService(request));
     expect(await stored(service.id)).toEqual(before);
@@ -214,71 +211,5 @@ describe('refusals change nothing', () => {
     });
     const ok = await api.updateService({ service: { ...now!, name: 'with etag' }, updateMask: ['name'] });
     expect(ok.service!.name).toBe('with etag');
-  });
-});
-
-describe('concurrent updates', () => {
-  it('with one etag: exactly one applies, the others are ABORTED / SERVICE_CHANGED', async () => {
-    const service = await createService(api);
-    const results = await Promise.allSettled(
-      Array.from({ length: 12 }, (_, i) =>
-        api.updateService({ service: { ...service, name: `racer ${i}` }, updateMask: ['name'] }),
-      ),
-    );
-    const won = results.filter((r) => r.status === 'fulfilled');
-    const lost = results.filter((r) => r.status === 'rejected').map((r) => decodeError(r.reason));
-    expect(won).toHaveLength(1);
-    expect(lost.map((e) => `${status[e.code]}/${e.reason}`)).toEqual(
-      Array(11).fill('ABORTED/SERVICE_CHANGED'),
-    );
-    const winner = (won[0] as PromiseFulfilledResult<{ service?: Service }>).value.service!;
-    expect((await api.getService({ serviceId: service.id })).service).toMatchObject({
-      name: winner.name,
-      etag: winner.etag,
-    });
-  });
-
-  it('without etags: every update that answers OK is in the stored service, none silently lost', async () => {
-    const service = await createService(api);
-    const changes: [string, Partial<Service>][] = [
-      ['name', { name: 'N' }],
-      ['description', { description: 'D' }],
-      ['address', { address: 'A' }],
-      ['price.amount_minor', { price: { amountMinor: 7, currencyCode: 'EUR' } }],
-      ['time_zone', { timeZone: 'UTC' }],
-      ['slot_duration_minutes', { slotDurationMinutes: 20 }],
-      ['provider_id', { providerId: 'clinic-3' }],
-      ['closing_time', { closingTime: timeOfDay(18) }],
-    ];
-    const results = await Promise.allSettled(
-      changes.map(([path, values]) =>
-        api.updateService({ service: { ...service, ...values, etag: '' }, updateMask: [path] }),
-      ),
-    );
-    const final = (await api.getService({ serviceId: service.id })).service!;
-    const applied: string[] = [];
-    results.forEach((r, i) => {
-      if (r.status === 'rejected') {
-        expect(`${status[decodeError(r.reason).code]}/${decodeError(r.reason).reason}`).toBe(
-          'ABORTED/SERVICE_CHANGED',
-        );
-        return;
-      }
-      applied.push(changes[i]![0]);
-      expect(final).toMatchObject(changes[i]![1]);
-    });
-    expect(applied.length).toBeGreaterThanOrEqual(1);
-    // One revision per update that answered OK, each decided by its own entry.
-    expect(Number(final.etag)).toBe(Number(service.etag) + applied.length);
-    const entries = await t.db
-      .collection('service_changes')
-      .find({ serviceId: new Types.ObjectId(service.id) })
-      .toArray();
-    expect(
-      entries
-        .map((e) => e.paths as string[])
-        .flat()
-        .sort(),
-    ).toEqual(applied.sort());
   });
 });
