@@ -172,6 +172,7 @@ async function main(): Promise<void> {
       mintToken({ ...auth, subject, roles, ttlSeconds: TOKEN_TTL_SECONDS });
     const tokens = {
       ADMIN_TOKEN: await mint('dev-admin', ['admin']),
+      PROVIDER_TOKEN: await mint('dev-clinic', ['provider']),
       SERVICE_TOKEN: await mint('dev-backend', ['service']),
       USER_TOKEN: await mint('alice', ['user']),
     };

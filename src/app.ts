@@ -26,6 +26,9 @@ import { startRpcServer } from './rpc/server';
 import { AppointmentQueryService } from './services/appointment-query.service';
 import { BookingService } from './services/booking.service';
 import { CatalogService } from './services/catalog.service';
+import { DeleteService } from './services/catalog/delete-service';
+import { SlotAvailability } from './services/catalog/slot-availability';
+import { UpdateService } from './services/catalog/update-service';
 import { HoldService } from './services/hold.service';
 import { Idempotency } from './services/idempotency';
 import { Reconciler } from './services/reconciler';
@@ -168,6 +171,14 @@ export async function startApp(config: AppConfig, opts: { logger?: Logger } = {}
     } catch (err) {
       throw authStartupError(err, config.auth!);
     }
+    // Catalog changes read and write services as stored; an update drops this instance's cache entry.
+    const availability = new SlotAvailability({
+      services: services.stored,
+      slots,
+      events,
+      clock,
+      logger: logger.child({ component: 'catalog' }),
+    });
     const rpc = await startRpcServer({
       services: {
         catalog: new CatalogService(
@@ -176,7 +187,10 @@ export async function startApp(config: AppConfig, opts: { logger?: Logger } = {}
           clock,
           { maxSlotsPerGeneration: config.maxSlotsPerGeneration },
           events,
+          availability,
         ),
+        updateService: new UpdateService({ services: services.stored, availability, clock }),
+        deleteService: new DeleteService({ services: services.stored, availability, clock }),
         booking: new BookingService({
           services,
           slots,

@@ -15,6 +15,9 @@ export const DOMAIN_REASONS = [
   'SLOT_IN_PAST',
   'SLOT_BOOKED',
   'SERVICE_INACTIVE',
+  'SERVICE_ARCHIVED',
+  'SERVICE_CHANGED',
+  'NOT_SERVICE_OWNER',
   'APPOINTMENT_ALREADY_CANCELLED',
   'NOT_APPOINTMENT_OWNER',
   'LOCK_UNAVAILABLE',
@@ -71,3 +74,13 @@ export const appointmentNotFound = (appointmentId: string): DomainError =>
   new DomainError('APPOINTMENT_NOT_FOUND', `appointment ${appointmentId} not found`, {
     appointmentId,
   });
+
+export const serviceArchived = (serviceId: string): DomainError =>
+  new DomainError('SERVICE_ARCHIVED', `service ${serviceId} is archived`, { serviceId });
+
+export const serviceChanged = (serviceId: string): DomainError =>
+  new DomainError(
+    'SERVICE_CHANGED',
+    `service ${serviceId} was changed by another request meanwhile; read it again and retry`,
+    { serviceId },
+  );

@@ -2,12 +2,14 @@ import { DomainError } from './errors';
 
 /**
  * Who is calling, from a verified token:
- * - admin: runs the catalog (services, slot generation, blocking);
+ * - admin: the platform; runs the whole catalog (services, slot generation, blocking);
+ * - provider: a provider's admin; runs only the services it owns (see provider-scope.ts),
+ *   identified by the token's subject;
  * - service: another backend acting for any user;
  * - user: an end user acting only as themselves (the token's subject).
  */
-export type Role = 'admin' | 'service' | 'user';
-export const ROLES: readonly Role[] = ['admin', 'service', 'user'];
+export type Role = 'admin' | 'provider' | 'service' | 'user';
+export const ROLES: readonly Role[] = ['admin', 'provider', 'service', 'user'];
 
 export interface Principal {
   subject: string;

@@ -1,6 +1,12 @@
 /** Domain records: what the services work with, free of storage and wire types. */
 
 export type SlotStatus = 'AVAILABLE' | 'LOCKED' | 'BOOKED';
+/**
+ * Why a slot is LOCKED without a hold: blocked by the provider (SetSlotStatus),
+ * or by its service, which is inactive or archived. Only the service's own
+ * blocks are lifted when it is activated again.
+ */
+export type SlotBlocker = 'PROVIDER' | 'SERVICE';
 export type AppointmentStatus = 'CONFIRMED' | 'CANCELLED';
 /** A hold is a claim record too; once confirmed it is the appointment. */
 export type HoldStatus = 'HELD' | 'RELEASED' | 'EXPIRED';
@@ -34,9 +40,18 @@ export interface ServiceDefinition {
 
 export interface ServiceRecord extends ServiceDefinition {
   id: string;
+  /** The provider that owns it (a provider token's subject); null: the platform's. */
+  providerId: string | null;
   createdAt: Date;
   updatedAt: Date;
+  /** When it was archived (DeleteService); null while it is not. */
+  deletedAt: Date | null;
+  /** Grows by one with every update (0 for a service stored before revisions existed): its etag. */
+  revision: number;
 }
+
+/** Whether a service takes bookings and holds: active and not archived. */
+export const takesBookings = (s: ServiceRecord): boolean => s.active && s.deletedAt === null;
 
 /**
  * A slot as stored: a projection of which claim (appointment or hold) owns
@@ -56,6 +71,12 @@ export interface SlotRecord {
   holdExpiresAt: Date | null;
   revision: number;
   updatedAt: Date;
+  /**
+   * Who blocked it, while LOCKED without a hold (null otherwise). Set on
+   * records read from the database; absent where not known (a slot decoded
+   * from a watch event).
+   */
+  blockedBy?: SlotBlocker | null;
 }
 
 /**

@@ -1,13 +1,16 @@
 import type { Role } from '../domain/principal';
 
-const ANYONE: readonly Role[] = ['admin', 'service', 'user'];
-const CATALOG_ADMIN: readonly Role[] = ['admin'];
+const ANYONE: readonly Role[] = ['admin', 'provider', 'service', 'user'];
+/** Catalog changes; a provider only on services it owns (checked by the use case: provider-scope.ts). */
+const CATALOG_ADMIN: readonly Role[] = ['admin', 'provider'];
 /** Appointment RPCs; a user may act only for themselves (see actingUser). */
 const BOOKING: readonly Role[] = ['service', 'user'];
 
 /** Which roles may call each RPC. Health and reflection need no token. */
 export const RPC_ROLES = {
   createService: CATALOG_ADMIN,
+  updateService: CATALOG_ADMIN,
+  deleteService: CATALOG_ADMIN,
   generateSlots: CATALOG_ADMIN,
   setSlotStatus: CATALOG_ADMIN,
   getService: ANYONE,

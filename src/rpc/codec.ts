@@ -63,6 +63,9 @@ export function serviceToPb(s: ServiceRecord): Service {
     active: s.active,
     createTime: s.createdAt,
     updateTime: s.updatedAt,
+    providerId: s.providerId ?? '',
+    deleteTime: s.deletedAt ?? undefined,
+    etag: String(s.revision),
   };
 }
 

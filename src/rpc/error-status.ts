@@ -22,11 +22,13 @@ export function codeOf(reason: DomainReason): Code {
     case 'HOLD_NOT_FOUND':
       return Code.NOT_FOUND;
     case 'SLOT_BUSY':
+    case 'SERVICE_CHANGED':
       return Code.ABORTED;
     case 'SLOT_UNAVAILABLE':
     case 'SLOT_IN_PAST':
     case 'SLOT_BOOKED':
     case 'SERVICE_INACTIVE':
+    case 'SERVICE_ARCHIVED':
     case 'APPOINTMENT_ALREADY_CANCELLED':
     case 'HOLD_EXPIRED':
     case 'HOLD_ALREADY_USED':
@@ -37,6 +39,7 @@ export function codeOf(reason: DomainReason): Code {
     case 'NOT_APPOINTMENT_OWNER':
     case 'ROLE_NOT_ALLOWED':
     case 'NOT_YOUR_USER':
+    case 'NOT_SERVICE_OWNER':
       return Code.PERMISSION_DENIED;
     case 'TOO_MANY_STREAMS':
       return Code.RESOURCE_EXHAUSTED;

@@ -46,7 +46,7 @@ function pageSize(v: Violations, value: number, defaults: { default: number; max
   return Math.min(value, defaults.max); // AIP-158: larger sizes are coerced to the maximum
 }
 
-function timeOfDay(
+export function timeOfDay(
   v: Violations,
   field: string,
   t: TimeOfDay | undefined,
@@ -104,10 +104,22 @@ function appointmentStatusFilter(v: Violations, value: number): AppointmentStatu
   return status;
 }
 
-export function parseCreateService(req: CreateServiceRequest): ServiceDefinition {
+/** An optional provider id: empty (none), or an id of the same alphabet as user ids. */
+export function providerId(v: Violations, field: string, value: string): string | null {
+  if (value === '') return null;
+  requireUserId(v, field, value);
+  return value;
+}
+
+/** CreateService: the definition, and the owner asked for (null: none named). */
+export function parseCreateService(req: CreateServiceRequest): {
+  def: ServiceDefinition;
+  providerId: string | null;
+} {
   const v = new Violations();
   const s = req.service;
   if (!s) throw invalidArgument([{ field: 'service', description: 'is required' }]);
+  const owner = providerId(v, 'service.provider_id', s.providerId);
   v.check(s.price !== undefined, 'service.price', 'is required');
   const def = checkServiceDefinition(
     v,
@@ -128,7 +140,7 @@ export function parseCreateService(req: CreateServiceRequest): ServiceDefinition
     'service.',
   );
   v.throwIfAny();
-  return def!;
+  return { def: def!, providerId: owner };
 }
 
 export function parseGetService(req: GetServiceRequest): string {
@@ -140,13 +152,19 @@ export function parseGetService(req: GetServiceRequest): string {
 
 export function parseListServices(req: ListServicesRequest): {
   activeOnly: boolean;
+  showDeleted: boolean;
   pageSize: number;
   pageToken: string;
 } {
   const v = new Violations();
   const size = pageSize(v, req.pageSize, { default: 20, max: 100 });
   v.throwIfAny();
-  return { activeOnly: req.activeOnly, pageSize: size, pageToken: req.pageToken };
+  return {
+    activeOnly: req.activeOnly,
+    showDeleted: req.showDeleted,
+    pageSize: size,
+    pageToken: req.pageToken,
+  };
 }
 
 export function parseGenerateSlots(req: GenerateSlotsRequest): {

@@ -8,6 +8,8 @@ import type { Logger } from '../logger';
 import type { AppointmentQueryService } from '../services/appointment-query.service';
 import type { BookingService } from '../services/booking.service';
 import type { CatalogService } from '../services/catalog.service';
+import type { DeleteService } from '../services/catalog/delete-service';
+import type { UpdateService } from '../services/catalog/update-service';
 import type { HoldService } from '../services/hold.service';
 import type { WatchService } from '../services/watch.service';
 import { appointmentHandlers } from './handlers/appointment.handlers';
@@ -23,6 +25,8 @@ export const SERVICE_NAME = 'booking.v1.BookingService';
 
 export interface RpcServices {
   catalog: CatalogService;
+  updateService: UpdateService;
+  deleteService: DeleteService;
   booking: BookingService;
   holds: HoldService;
   queries: AppointmentQueryService;
@@ -47,7 +51,7 @@ export function bookingServiceImplementation(
     watches: { registry: WatchRegistry; settings: WatchSettings };
   },
 ): BookingServiceServer {
-  const catalog = catalogHandlers(services.catalog);
+  const catalog = catalogHandlers(services.catalog, services.updateService, services.deleteService);
   const appointments = appointmentHandlers(services.booking, services.holds, services.queries);
   const rpc = <Req, Res>(
     key: keyof typeof RPC_ROLES,
@@ -58,6 +62,8 @@ export function bookingServiceImplementation(
     createService: rpc('createService', catalog.createService),
     getService: rpc('getService', catalog.getService),
     listServices: rpc('listServices', catalog.listServices),
+    updateService: rpc('updateService', catalog.updateService),
+    deleteService: rpc('deleteService', catalog.deleteService),
     generateSlots: rpc('generateSlots', catalog.generateSlots),
     listSlots: rpc('listSlots', catalog.listSlots),
     setSlotStatus: rpc('setSlotStatus', catalog.setSlotStatus),

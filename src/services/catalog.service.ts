@@ -1,4 +1,12 @@
-import { DomainError, invalidArgument, serviceNotFound, slotNotFound } from '../domain/errors';
+import {
+  DomainError,
+  invalidArgument,
+  serviceArchived,
+  serviceNotFound,
+  slotNotFound,
+} from '../domain/errors';
+import type { Principal } from '../domain/principal';
+import { isPlatformAdmin, ownerOfNewService, requireServiceManager } from '../domain/provider-scope';
 import { maxSlotsFor, planSlots } from '../domain/slot-plan';
 import {
   effectiveSlot,
@@ -9,6 +17,8 @@ import {
   type SlotRecord,
   type SlotStatus,
 } from '../domain/types';
+import { managedService } from './catalog/managed-service';
+import type { SlotAvailability } from './catalog/slot-availability';
 import { decodePageToken, encodePageToken, toPage } from './page-token';
 import type { Clock, ServiceRepository, SlotEvents, SlotRepository } from './ports';
 
@@ -17,7 +27,11 @@ export interface CatalogLimits {
   maxSlotsPerGeneration: number;
 }
 
-/** Providers' side: services, their slots, blocking and unblocking. */
+/**
+ * Providers' side: services, their slots, blocking and unblocking. Changes
+ * are made by the platform admin, or by a provider on the services it owns
+ * (provider-scope.ts). UpdateService and DeleteService are in catalog/.
+ */
 export class CatalogService {
   constructor(
     private readonly services: ServiceRepository,
@@ -25,10 +39,12 @@ export class CatalogService {
     private readonly clock: Clock,
     private readonly limits: CatalogLimits,
     private readonly events: SlotEvents,
+    private readonly availability: SlotAvailability,
   ) {}
 
-  createService(def: ServiceDefinition): Promise<ServiceRecord> {
-    return this.services.create(def, this.clock());
+  /** `providerId`: the owner asked for (null: none named; a provider then owns what it creates). */
+  createService(actor: Principal, def: ServiceDefinition, providerId: string | null): Promise<ServiceRecord> {
+    return this.services.create({ ...def, providerId: ownerOfNewService(actor, providerId) }, this.clock());
   }
 
   async getService(serviceId: string): Promise<ServiceRecord> {
@@ -39,25 +55,33 @@ export class CatalogService {
 
   async listServices(q: {
     activeOnly: boolean;
+    showDeleted: boolean;
     pageSize: number;
     pageToken: string;
   }): Promise<Page<ServiceRecord>> {
-    const filters = { activeOnly: q.activeOnly };
+    const filters = q.showDeleted
+      ? { activeOnly: q.activeOnly, showDeleted: true }
+      : { activeOnly: q.activeOnly };
     const after = decodePageToken(q.pageToken, filters);
     const rows = await this.services.list({
       activeOnly: q.activeOnly,
+      showDeleted: q.showDeleted,
       after: after?.id ?? null,
       limit: q.pageSize + 1,
     });
     return toPage(rows, q.pageSize, (s) => ({ key: 0, id: s.id }), filters);
   }
 
-  async generateSlots(cmd: {
-    serviceId: string;
-    startDate: LocalDate;
-    endDate: LocalDate;
-  }): Promise<{ created: number; existing: number }> {
-    const service = await this.getService(cmd.serviceId);
+  async generateSlots(
+    actor: Principal,
+    cmd: {
+      serviceId: string;
+      startDate: LocalDate;
+      endDate: LocalDate;
+    },
+  ): Promise<{ created: number; existing: number }> {
+    const service = await managedService(this.services, actor, cmd.serviceId);
+    if (service.deletedAt !== null) throw serviceArchived(service.id);
     const shape = {
       openingMinute: service.openingMinute,
       closingMinute: service.closingMinute,
@@ -79,6 +103,8 @@ export class CatalogService {
     // refused booking changes nothing) until the provider unblocks them.
     const result = await this.slots.insertMissing(service.id, planned, this.clock(), !service.active);
     this.events.announce(result.created);
+    // Turned on or off meanwhile: that update's sweep may have missed these slots.
+    await this.availability.followCreated(service, result.created);
     return { created: result.created.length, existing: result.existing };
   }
 
@@ -118,9 +144,12 @@ export class CatalogService {
   /**
    * Blocks (LOCKED) or unblocks (AVAILABLE) a slot. Setting the state it is
    * in already is a no-op that returns the slot. A BOOKED slot, or one held
-   * for a user, is refused.
+   * for a user, is refused; so is unblocking a slot of an archived service.
+   * A provider's own block stays when its service is activated again.
    */
-  async setSlotStatus(slotId: string, to: 'AVAILABLE' | 'LOCKED'): Promise<SlotRecord> {
+  async setSlotStatus(actor: Principal, slotId: string, to: 'AVAILABLE' | 'LOCKED'): Promise<SlotRecord> {
+    // The platform admin blocks without reading the service first; anything else needs it.
+    if (!isPlatformAdmin(actor) || to === 'AVAILABLE') await this.checkSlotService(actor, slotId, to);
     // Retried only when the slot moved between the update and the read.
     for (let attempt = 0; attempt < 3; attempt++) {
       const now = this.clock();
@@ -147,5 +176,19 @@ export class CatalogService {
       if (slot.status === to) return slot;
     }
     throw new DomainError('SLOT_BUSY', `slot ${slotId} is changing; retry`, { slotId });
+  }
+
+  /** The slot's service: managed by `actor`, and not archived when a slot is to be freed. */
+  private async checkSlotService(
+    actor: Principal,
+    slotId: string,
+    to: 'AVAILABLE' | 'LOCKED',
+  ): Promise<void> {
+    const slot = await this.slots.findById(slotId);
+    if (!slot) throw slotNotFound(slotId);
+    const service = await this.services.findById(slot.serviceId);
+    // A slot whose service is gone: the platform's to clean up.
+    requireServiceManager(actor, service ?? { id: slot.serviceId, providerId: null });
+    if (to === 'AVAILABLE' && service?.deletedAt) throw serviceArchived(service.id);
   }
 }

@@ -18,12 +18,38 @@ export interface Cursor {
   id: string;
 }
 
+/** The fields of a service an update writes: all of them, as decided on one revision. */
+export type ServiceFields = ServiceDefinition & { providerId: string | null; deletedAt: Date | null };
+
+/** An update of a service, decided on the service as read at `revision`. */
+export interface ServiceChange {
+  id: string;
+  /** The revision it was decided on: it applies only if no other update of that revision came first. */
+  revision: number;
+  set: ServiceFields;
+  now: Date;
+  /** Who made it, and the fields it named: kept with the change. */
+  by: string;
+  paths: readonly string[];
+}
+
 export interface ServiceRepository {
-  create(def: ServiceDefinition, now: Date): Promise<ServiceRecord>;
+  create(def: ServiceDefinition & { providerId: string | null }, now: Date): Promise<ServiceRecord>;
   findById(id: string): Promise<ServiceRecord | null>;
   findByIds(ids: readonly string[]): Promise<ServiceRecord[]>;
-  /** Ordered by id (creation order). */
-  list(opts: { activeOnly: boolean; after: string | null; limit: number }): Promise<ServiceRecord[]>;
+  /** Ordered by id (creation order); archived services only with `showDeleted`. */
+  list(opts: {
+    activeOnly: boolean;
+    showDeleted: boolean;
+    after: string | null;
+    limit: number;
+  }): Promise<ServiceRecord[]>;
+  /**
+   * Writes `change` as the service's next revision: the service as written,
+   * or null when another update of the same revision came first (whatever
+   * the backend's conditional updates do: see MongoServiceRepository.update).
+   */
+  update(change: ServiceChange): Promise<ServiceRecord | null>;
 }
 
 /** Who a slot projection points at. */
@@ -39,7 +65,8 @@ export interface SlotChange {
 export interface SlotRepository {
   /**
    * Inserts the slots that do not exist yet (the unique (service, start)
-   * index decides), AVAILABLE or, when `blocked`, LOCKED by the provider.
+   * index decides), AVAILABLE or, when `blocked`, LOCKED by the service
+   * (which is not taking bookings).
    */
   insertMissing(
     serviceId: string,
@@ -81,8 +108,25 @@ export interface SlotRepository {
    * Null when the slot no longer points at `from`.
    */
   reassign(opts: { slotId: string; from: string; to: SlotOwner; now: Date }): Promise<SlotChange | null>;
-  /** Provider's block and unblock: a free slot becomes LOCKED, a blocked one AVAILABLE. */
+  /**
+   * Provider's block and unblock: a free slot (or one its service blocked)
+   * becomes LOCKED by the provider, a blocked one AVAILABLE.
+   */
   setBlocked(opts: { slotId: string; blocked: boolean; now: Date }): Promise<SlotChange | null>;
+  /** A free slot that has not started becomes LOCKED by its service (deactivated or archived). */
+  blockForService(opts: { slotId: string; now: Date }): Promise<SlotChange | null>;
+  /** A slot that has not started and is LOCKED by its service becomes AVAILABLE (never a provider's block). */
+  unblockForService(opts: { slotId: string; now: Date }): Promise<SlotChange | null>;
+  /**
+   * Hands the service's slots that start after `now` to `visit`, one UTC day
+   * at a time (an equality lookup per day, from today to the service's last
+   * day with slots), a few days at once.
+   */
+  forEachFutureDay(
+    serviceId: string,
+    now: Date,
+    visit: (slots: SlotRecord[]) => Promise<void>,
+  ): Promise<void>;
   /** Repair: sets the owner only if the slot is still at `revision`. */
   repair(opts: { slotId: string; revision: number; to: SlotOwner; now: Date }): Promise<SlotChange | null>;
   /**

@@ -1,5 +1,5 @@
 import type { ServiceDefinition, ServiceRecord } from '../domain/types';
-import type { ServiceRepository } from './ports';
+import type { ServiceChange, ServiceRepository } from './ports';
 
 export interface ServiceCacheSettings {
   /** How long a service read stays served from memory (0: no caching). */
@@ -13,13 +13,16 @@ export interface ServiceCacheSettings {
  * reply, a history page and a watch subscription each need their service, and
  * with this cache they cost no database command while it is fresh.
  *
- * Staleness is bounded by `ttlMs`, and it is safe: a service record is
- * written once today (its slots carry what decides a booking: an inactive
- * service's slots are created LOCKED, so the conditional update on the slot
- * refuses them whatever the cache says); the cached record only fills in
- * replies and gives early, friendlier refusals. A miss is never cached (a
- * service created on another instance is seen at once), and concurrent
- * misses for one id share one read.
+ * Staleness is bounded by `ttlMs`, and it is safe: the slots carry what
+ * decides a booking. An inactive or archived service's slots are LOCKED (at
+ * creation, or by the UpdateService / DeleteService that turned it off, which
+ * blocks its future free slots before it answers), so the conditional update
+ * on the slot refuses them whatever the cache says; the cached record only
+ * fills in replies and gives early, friendlier refusals. An update made
+ * through this instance drops its entry at once (`invalidate`); other
+ * instances see it within `ttlMs`. A miss is never cached (a service created
+ * on another instance is seen at once), and concurrent misses for one id
+ * share one read.
  */
 export class CachedServiceRepository implements ServiceRepository {
   private readonly entries = new Map<string, { at: number; value: Promise<ServiceRecord | null> }>();
@@ -30,10 +33,19 @@ export class CachedServiceRepository implements ServiceRepository {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async create(def: ServiceDefinition, now: Date): Promise<ServiceRecord> {
+  async create(def: ServiceDefinition & { providerId: string | null }, now: Date): Promise<ServiceRecord> {
     const created = await this.inner.create(def, now);
     this.remember(created.id, Promise.resolve(created));
     return created;
+  }
+
+  /** Writes through, then drops the entry (whether this update won or another one did). */
+  async update(change: ServiceChange): Promise<ServiceRecord | null> {
+    try {
+      return await this.inner.update(change);
+    } finally {
+      this.invalidate(change.id);
+    }
   }
 
   findById(id: string): Promise<ServiceRecord | null> {
@@ -69,17 +81,24 @@ export class CachedServiceRepository implements ServiceRepository {
   }
 
   /** Listings always read the database (they page over every service). */
-  list(opts: { activeOnly: boolean; after: string | null; limit: number }): Promise<ServiceRecord[]> {
+  list(opts: {
+    activeOnly: boolean;
+    showDeleted: boolean;
+    after: string | null;
+    limit: number;
+  }): Promise<ServiceRecord[]> {
     return this.inner.list(opts);
   }
 
   /**
    * The repository as stored, for the catalog's own RPCs (GetService answers
    * what is stored, and fails while the database is down): its reads go to
-   * the database and refresh this cache, and what it creates is remembered.
+   * the database and refresh this cache, what it creates is remembered, and
+   * what it updates is dropped from it.
    */
   readonly stored: ServiceRepository = {
     create: (def, now) => this.create(def, now),
+    update: (change) => this.update(change),
     findById: async (id) => {
       const found = await this.inner.findById(id);
       if (found) this.remember(id, Promise.resolve(found));

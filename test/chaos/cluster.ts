@@ -136,7 +136,7 @@ export function instanceReady(port: number, timeoutMs = 1_000): Promise<boolean>
   const client = new BookingServiceClient(`127.0.0.1:${port}`, credentials.createInsecure());
   return new Promise<boolean>((resolve) => {
     client.listServices(
-      { pageSize: 1, pageToken: '', activeOnly: false },
+      { pageSize: 1, pageToken: '', activeOnly: false, showDeleted: false },
       { deadline: Date.now() + timeoutMs } as never,
       (err) => resolve(!err),
     );

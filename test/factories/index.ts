@@ -22,6 +22,9 @@ export function serviceInput(overrides: Partial<Service> = {}): Service {
     active: true,
     createTime: undefined,
     updateTime: undefined,
+    providerId: '',
+    deleteTime: undefined,
+    etag: '',
     ...overrides,
   };
 }

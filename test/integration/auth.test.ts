@@ -2,9 +2,11 @@
  * Security: who may call what. A real server with authentication on (HS256
  * bearer tokens, issuer and audience checked), real MongoDB and Redis:
  *
- *  - every RPC against every kind of caller (admin, service, user, a token
- *    without roles, no token): allowed calls succeed, refused ones are
- *    PERMISSION_DENIED / UNAUTHENTICATED and leave the database untouched;
+ *  - every RPC against every kind of caller (admin, the provider owning the
+ *    service, another provider, service, user, a token without roles, no
+ *    token): allowed calls succeed, refused ones are PERMISSION_DENIED
+ *    (ROLE_NOT_ALLOWED, or NOT_SERVICE_OWNER for another provider's service)
+ *    / UNAUTHENTICATED and leave the database untouched;
  *  - a user acts only as itself and sees only its own appointments;
  *  - bad tokens of every kind are UNAUTHENTICATED; health and reflection
  *    need none;
@@ -110,11 +112,13 @@ async function token(o: TokenOptions): Promise<string> {
   return t;
 }
 
-type Caller = 'admin' | 'service' | 'user' | 'no role' | 'no token';
-const CALLERS: Caller[] = ['admin', 'service', 'user', 'no role', 'no token'];
-/** The subject of each caller's token. */
+type Caller = 'admin' | 'provider' | 'other provider' | 'service' | 'user' | 'no role' | 'no token';
+const CALLERS: Caller[] = ['admin', 'provider', 'other provider', 'service', 'user', 'no role', 'no token'];
+/** The subject of each caller's token. `provider` owns the test service. */
 const SUBJECT: Record<Caller, string> = {
   admin: 'catalog-admin',
+  provider: 'clinic-owner',
+  'other provider': 'clinic-other',
   service: 'web-frontend',
   user: 'alice',
   'no role': 'nobody',
@@ -224,15 +228,20 @@ beforeAll(async () => {
   t = await startLoggedApp({ ...hsAuthEnv(auth), WATCH_MAX_STREAMS_PER_PRINCIPAL: '2' });
   api = rpc(t.client);
   tokenOf.set('admin', await token({ subject: SUBJECT.admin, roles: ['admin'] }));
+  tokenOf.set('provider', await token({ subject: SUBJECT.provider, roles: ['provider'] }));
+  tokenOf.set('other provider', await token({ subject: SUBJECT['other provider'], roles: ['provider'] }));
   tokenOf.set('service', await token({ subject: SUBJECT.service, roles: ['service'] }));
   tokenOf.set('user', await token({ subject: SUBJECT.user, roles: ['user'] }));
   tokenOf.set('no role', await token({ subject: SUBJECT['no role'] }));
   bobToken = await token({ subject: 'bob', roles: ['user'] });
 
-  const created = await api.createService({ service: serviceInput() }, as('admin'));
+  const created = await api.createService(
+    { service: serviceInput({ providerId: SUBJECT.provider }) },
+    as('admin'),
+  );
   serviceId = created.service!.id;
-  // 16 slots a day: 80 fresh ones; the table and the tests below use about 50.
-  await api.generateSlots({ serviceId, startDate: futureDate(31), endDate: futureDate(35) }, as('admin'));
+  // 16 slots a day: 128 fresh ones; the table and the tests below use about 70.
+  await api.generateSlots({ serviceId, startDate: futureDate(31), endDate: futureDate(38) }, as('admin'));
   await api.generateSlots({ serviceId, startDate: futureDate(30), endDate: futureDate(30) }, as('admin'));
   const slots = await listAllSlots({ listSlots: (req) => api.listSlots(req, as('admin')) }, serviceId);
   freeSlots = slots.map((s) => s.id);
@@ -247,25 +256,63 @@ describe('who may call what: every RPC x every caller', () => {
   type Send = (metadata: grpc.Metadata) => Promise<Outcome>;
   type Prepare = () => Send | Promise<Send>;
   let generatedDay = 50;
-  const rpcs: { name: string; allowed: Caller[]; prepare: Prepare }[] = [
+  const EVERYONE: Caller[] = ['admin', 'provider', 'other provider', 'service', 'user'];
+  /** Catalog changes: the platform admin, and the provider owning the service. */
+  const MANAGERS: Caller[] = ['admin', 'provider'];
+  /**
+   * `scoped`: a provider's right depends on owning the service, so another
+   * provider is refused with NOT_SERVICE_OWNER rather than ROLE_NOT_ALLOWED.
+   */
+  const rpcs: { name: string; allowed: Caller[]; scoped?: boolean; prepare: Prepare }[] = [
     {
       name: 'CreateService',
-      allowed: ['admin'],
-      prepare: () => (md) => outcome(api.createService({ service: serviceInput() }, md)),
+      allowed: MANAGERS,
+      scoped: true,
+      // A service for the owning provider: only it and the platform admin may create that.
+      prepare: () => (md) =>
+        outcome(api.createService({ service: serviceInput({ providerId: SUBJECT.provider }) }, md)),
     },
     {
       name: 'GetService',
-      allowed: ['admin', 'service', 'user'],
+      allowed: EVERYONE,
       prepare: () => (md) => outcome(api.getService({ serviceId }, md)),
     },
     {
       name: 'ListServices',
-      allowed: ['admin', 'service', 'user'],
+      allowed: EVERYONE,
       prepare: () => (md) => outcome(api.listServices({ pageSize: 10 }, md)),
     },
     {
+      name: 'UpdateService',
+      allowed: MANAGERS,
+      scoped: true,
+      prepare: () => (md) =>
+        outcome(
+          api.updateService(
+            {
+              service: { id: serviceId, description: `changed ${Math.random()}` },
+              updateMask: ['description'],
+            },
+            md,
+          ),
+        ),
+    },
+    {
+      name: 'DeleteService',
+      allowed: MANAGERS,
+      scoped: true,
+      prepare: async () => {
+        const created = await api.createService(
+          { service: serviceInput({ providerId: SUBJECT.provider }) },
+          as('admin'),
+        );
+        return (md) => outcome(api.deleteService({ serviceId: created.service!.id }, md));
+      },
+    },
+    {
       name: 'GenerateSlots',
-      allowed: ['admin'],
+      allowed: MANAGERS,
+      scoped: true,
       prepare: () => {
         const day = futureDate((generatedDay += 1));
         return (md) => outcome(api.generateSlots({ serviceId, startDate: day, endDate: day }, md));
@@ -273,12 +320,13 @@ describe('who may call what: every RPC x every caller', () => {
     },
     {
       name: 'ListSlots',
-      allowed: ['admin', 'service', 'user'],
+      allowed: EVERYONE,
       prepare: () => (md) => outcome(api.listSlots({ serviceId, pageSize: 5 }, md)),
     },
     {
       name: 'SetSlotStatus',
-      allowed: ['admin'],
+      allowed: MANAGERS,
+      scoped: true,
       prepare: () => {
         const slotId = freshSlot();
         return (md) => outcome(api.setSlotStatus({ slotId, status: SlotStatus.SLOT_STATUS_LOCKED }, md));
@@ -337,7 +385,7 @@ describe('who may call what: every RPC x every caller', () => {
     },
     {
       name: 'WatchSlotAvailability',
-      allowed: ['admin', 'service', 'user'],
+      allowed: EVERYONE,
       prepare: () => (md) => watchOutcome(md),
     },
   ];
@@ -361,7 +409,7 @@ describe('who may call what: every RPC x every caller', () => {
 
   it.each(cases.filter((c) => !c.ok))(
     '$name by $caller: refused, nothing stored or changed',
-    async ({ prepare, caller }) => {
+    async ({ prepare, caller, scoped }) => {
       const send = await prepare();
       const { result, before, after } = await around(() => send(as(caller)));
       if (caller === 'no token') {
@@ -372,7 +420,9 @@ describe('who may call what: every RPC x every caller', () => {
         });
       } else {
         expect(result.code).toBe(grpc.status.PERMISSION_DENIED);
-        expect(result.error?.reason).toBe('ROLE_NOT_ALLOWED');
+        expect(result.error?.reason).toBe(
+          scoped && caller === 'other provider' ? 'NOT_SERVICE_OWNER' : 'ROLE_NOT_ALLOWED',
+        );
       }
       expect(after).toEqual(before);
     },

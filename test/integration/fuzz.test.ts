@@ -21,6 +21,7 @@ import { Types } from 'mongoose';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import * as pb from '../../src/gen/booking/v1/booking_service';
 import { AppointmentStatus } from '../../src/gen/booking/v1/resources';
+import { UPDATABLE_PATHS } from '../../src/domain/service-patch';
 import { futureDate, listAllSlots, serviceInput, serviceWithSlots } from '../factories';
 import { changeSummary, openWatch } from '../support/watch-client';
 import {
@@ -360,6 +361,8 @@ const maybe = <T, U>(valid: T, random: fc.Arbitrary<U>): fc.Arbitrary<T | U> =>
 
 interface Pools {
   serviceIds: string[];
+  /** Services UpdateService and DeleteService may change (and archive). */
+  catalogServiceIds: string[];
   slotIds: string[];
   appointmentIds: string[];
   holdTokens: string[];
@@ -380,8 +383,7 @@ function requestArbitraries(p: Pools): Record<Method, fc.Arbitrary<Record<string
   const page = maybe('', pageToken);
   const slotStatus = maybe(0, enumValue);
   const valid = serviceInput();
-  const service = fc.record({
-    id: maybe('', anyString),
+  const serviceFields = {
     name: maybe(valid.name, anyString),
     description: maybe(valid.description, anyString),
     address: maybe(valid.address, anyString),
@@ -408,12 +410,49 @@ function requestArbitraries(p: Pools): Record<Method, fc.Arbitrary<Record<string
     active: fc.boolean(),
     createTime: timestamp,
     updateTime: timestamp,
+    providerId: maybe('', fc.oneof(fc.constantFrom('clinic-1', 'a|b'), anyString)),
+  };
+  const service = fc.record({ id: maybe('', anyString), ...serviceFields });
+  // UpdateService: a service of its own (toggling `active` on the others would starve the booking RPCs).
+  const changed = fc.record({
+    id: id(p.catalogServiceIds),
+    etag: maybe('', fc.oneof(fc.constantFrom('0', '1', '2', '-1', '1.5', '999999999999999999'), anyString)),
+    ...serviceFields,
   });
+  const maskPath = fc.oneof(
+    { weight: 8, arbitrary: fc.constantFrom(...UPDATABLE_PATHS, '*') },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        'id',
+        'etag',
+        'create_time',
+        'delete_time',
+        'opening_time.hours',
+        'Name',
+        '',
+      ),
+    },
+    { weight: 1, arbitrary: anyString },
+  );
   const day = futureDate(200);
   return {
     createService: fc.record({ service: fc.option(service, { nil: undefined, freq: 10 }) }),
     getService: fc.record({ serviceId: id(p.serviceIds) }),
-    listServices: fc.record({ pageSize, pageToken: page, activeOnly: fc.boolean() }),
+    listServices: fc.record({
+      pageSize,
+      pageToken: page,
+      activeOnly: fc.boolean(),
+      showDeleted: fc.boolean(),
+    }),
+    updateService: fc.record({
+      service: fc.option(changed, { nil: undefined, freq: 10 }),
+      updateMask: fc.option(fc.array(maskPath, { maxLength: 3 }), { nil: undefined, freq: 6 }),
+    }),
+    deleteService: fc.record({
+      serviceId: id(p.catalogServiceIds),
+      etag: maybe('', fc.oneof(fc.constantFrom('0', '1', '2', '3', 'x'), anyString)),
+    }),
     generateSlots: fc.record({
       serviceId: id(p.serviceIds),
       startDate: maybe(day, fc.option(date, { nil: undefined })),
@@ -578,8 +617,10 @@ describe('fuzzing every RPC', () => {
     const other = await serviceWithSlots(api, { active: false }, 31);
     const booked = await api.bookSlot({ slotId: slotIds[0]!, userId: 'alice' });
     const held = await api.holdSlot({ slotId: slotIds[1]!, userId: 'bob' });
+    const changeable = await Promise.all([serviceWithSlots(api, {}, 34), serviceWithSlots(api, {}, 35)]);
     pools = {
       serviceIds: [service.id, other.service.id],
+      catalogServiceIds: changeable.map((c) => c.service.id),
       slotIds: [...slotIds, ...other.slotIds.slice(0, 4)],
       appointmentIds: [booked.appointment!.id],
       holdTokens: [held.holdToken],

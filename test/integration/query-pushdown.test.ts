@@ -30,7 +30,7 @@ import {
   type TransitionDoc,
 } from '../../src/infra/mongo/models';
 import { claimDocument, futureDate, serviceWithSlots } from '../factories';
-import { rpc, startTestApp, type TestApp } from '../support/harness';
+import { failure, rpc, startTestApp, type TestApp } from '../support/harness';
 import { openWatch } from '../support/watch-client';
 
 const ENV = { RECONCILER_ENABLED: 'false', RECONCILER_GRACE_MS: '0', REQUEST_ID_RETENTION_MS: '60000' };
@@ -214,6 +214,42 @@ describe('query pushdown: every query is an indexed lookup', () => {
       await api.setSlotStatus({ slotId: slotIds[10]!, status: SlotStatus.SLOT_STATUS_LOCKED });
       await api.setSlotStatus({ slotId: slotIds[10]!, status: SlotStatus.SLOT_STATUS_AVAILABLE });
     });
+    const current = async () => (await api.getService({ serviceId })).service!;
+    await step('UpdateService', async () =>
+      api.updateService({ service: { ...(await current()), name: 'renamed' }, updateMask: ['name'] }),
+    );
+    // Off, then on: each sweeps the service's future slots day by day.
+    await step('UpdateService active off, then on', async () => {
+      await api.updateService({ service: { ...(await current()), active: false }, updateMask: ['active'] });
+      await api.updateService({ service: { ...(await current()), active: true }, updateMask: ['active'] });
+    });
+    // An update decided but never written (its writer crashed): the next update writes it, and is refused.
+    const revision = Number((await current()).etag);
+    await t.db.collection('service_changes').insertOne({
+      _id: `${serviceId}:${revision + 1}`,
+      serviceId: new Types.ObjectId(serviceId),
+      revision: revision + 1,
+      set: { name: 'left behind', revision: revision + 1 },
+      by: 'crashed',
+      paths: ['name'],
+      at: new Date(),
+    } as never);
+    await step('UpdateService finding an update left behind', async () => {
+      const err = await failure(
+        api.updateService({ service: { id: serviceId, name: 'x' }, updateMask: ['name'] }),
+      );
+      expect(err.reason).toBe('SERVICE_CHANGED');
+      expect((await current()).name).toBe('left behind');
+    });
+    const { service: archived } = await serviceWithSlots(api);
+    await step('DeleteService, then GenerateSlots refused', async () => {
+      await api.deleteService({ serviceId: archived.id });
+      const err = await failure(
+        api.generateSlots({ serviceId: archived.id, startDate: futureDate(31), endDate: futureDate(31) }),
+      );
+      expect(err.reason).toBe('SERVICE_ARCHIVED');
+    });
+    await step('ListServices show_deleted', () => api.listServices({ pageSize: 10, showDeleted: true }));
 
     let appointmentId = '';
     await step('BookSlot', async () => {

@@ -62,7 +62,7 @@ function healthCheck(target: string, creds: grpc.ChannelCredentials): Promise<st
 async function listServicesCode(client: BookingServiceClient): Promise<number> {
   return new Promise((resolve) => {
     client.listServices(
-      { pageSize: 1, pageToken: '', activeOnly: false },
+      { pageSize: 1, pageToken: '', activeOnly: false, showDeleted: false },
       new grpc.Metadata(),
       { deadline: Date.now() + 10_000 },
       (err) => resolve(err ? err.code : grpc.status.OK),

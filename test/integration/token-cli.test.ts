@@ -70,7 +70,7 @@ it.each([
   [['--sub', 'a', '--roles', 'user', '--ttl', 'abc'], /--ttl must be .* got "abc"/],
   [
     ['--sub', 'a', '--roles', 'superuser'],
-    /"superuser" is not a role; use one or more of admin, service, user/,
+    /"superuser" is not a role; use one or more of admin, provider, service, user/,
   ],
 ])(
   'refuses %j with exit code 2, the reason and the usage',

@@ -123,6 +123,14 @@ export function rpc(client: BookingServiceClient) {
       client.listServices,
       pb.ListServicesRequest,
     ),
+    updateService: bind<pb.UpdateServiceRequest, pb.UpdateServiceResponse>(
+      client.updateService,
+      pb.UpdateServiceRequest,
+    ),
+    deleteService: bind<pb.DeleteServiceRequest, pb.DeleteServiceResponse>(
+      client.deleteService,
+      pb.DeleteServiceRequest,
+    ),
     generateSlots: bind<pb.GenerateSlotsRequest, pb.GenerateSlotsResponse>(
       client.generateSlots,
       pb.GenerateSlotsRequest,

@@ -50,7 +50,7 @@ describe('parseTokenArgs', () => {
     'refuses --roles %j, naming the roles there are',
     (roles) => {
       expect(refusal(['--sub', 'a', '--roles', roles])).toMatch(
-        /is not a role; use one or more of admin, service, user/,
+        /is not a role; use one or more of admin, provider, service, user/,
       );
     },
   );

@@ -84,16 +84,26 @@ const validService = (overrides: Partial<Service> = {}) =>
 describe('parseCreateService', () => {
   it('accepts a valid service and converts times of day to minutes', () => {
     expect(parseCreateService(validService())).toEqual({
-      name: 'Dr. Example',
-      description: 'General practice',
-      address: '1 Main Street',
-      price: { amountMinor: 4500, currencyCode: 'EUR' },
-      timeZone: 'Europe/Berlin',
-      openingMinute: 540,
-      closingMinute: 1020,
-      slotDurationMinutes: 30,
-      active: true,
+      def: {
+        name: 'Dr. Example',
+        description: 'General practice',
+        address: '1 Main Street',
+        price: { amountMinor: 4500, currencyCode: 'EUR' },
+        timeZone: 'Europe/Berlin',
+        openingMinute: 540,
+        closingMinute: 1020,
+        slotDurationMinutes: 30,
+        active: true,
+      },
+      providerId: null,
     });
+  });
+
+  it('passes a provider_id through, and refuses one outside the id alphabet', () => {
+    expect(parseCreateService(validService({ providerId: 'clinic-7' })).providerId).toBe('clinic-7');
+    expect(violated(() => parseCreateService(validService({ providerId: '{"$ne":null}' })))).toEqual([
+      'service.provider_id',
+    ]);
   });
 
   it.each<[string, Partial<Service>]>([
@@ -261,8 +271,9 @@ describe('parseListServices', () => {
     parseListServices(ListServicesRequest.fromPartial(req));
 
   it('passes filters and token through', () => {
-    expect(parse({ pageSize: 7, pageToken: 'abc', activeOnly: true })).toEqual({
+    expect(parse({ pageSize: 7, pageToken: 'abc', activeOnly: true, showDeleted: true })).toEqual({
       activeOnly: true,
+      showDeleted: true,
       pageSize: 7,
       pageToken: 'abc',
     });

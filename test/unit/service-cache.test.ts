@@ -1,5 +1,5 @@
 import type { ServiceDefinition, ServiceRecord } from '../../src/domain/types';
-import type { ServiceRepository } from '../../src/services/ports';
+import type { ServiceChange, ServiceRepository } from '../../src/services/ports';
 import { CachedServiceRepository } from '../../src/services/service-cache';
 
 /** An in-memory repository that counts its reads. */
@@ -8,15 +8,25 @@ class CountingRepository implements ServiceRepository {
   reads = 0;
   failNext = false;
 
-  create(def: ServiceDefinition, now: Date): Promise<ServiceRecord> {
+  create(def: ServiceDefinition & { providerId: string | null }, now: Date): Promise<ServiceRecord> {
     const record = {
       ...def,
       id: `s${this.stored.size + 1}`,
       createdAt: now,
       updatedAt: now,
+      deletedAt: null,
+      revision: 1,
     };
     this.stored.set(record.id, record);
     return Promise.resolve(record);
+  }
+
+  update(change: ServiceChange): Promise<ServiceRecord | null> {
+    const current = this.stored.get(change.id);
+    if (!current || current.revision !== change.revision) return Promise.resolve(null);
+    const next = { ...current, ...change.set, updatedAt: change.now, revision: change.revision + 1 };
+    this.stored.set(change.id, next);
+    return Promise.resolve(next);
   }
 
   findById(id: string): Promise<ServiceRecord | null> {
@@ -101,7 +111,10 @@ describe('CachedServiceRepository', () => {
   });
 
   it('remembers what it creates, and forgets what it is told to', async () => {
-    const created = await cache.create({ name: 'new' } as ServiceDefinition, new Date(0));
+    const created = await cache.create(
+      { name: 'new', providerId: null } as ServiceDefinition & { providerId: null },
+      new Date(0),
+    );
     expect(await cache.findById(created.id)).toEqual(created);
     expect(inner.reads).toBe(0);
     cache.invalidate(created.id);
@@ -120,6 +133,28 @@ describe('CachedServiceRepository', () => {
     inner.stored.delete('a');
     expect(await cache.stored.findById('a')).toBeNull();
     expect(await cache.findById('a')).toBeNull();
+  });
+
+  it('an update, won or lost, drops the entry: the next read goes to the repository', async () => {
+    const created = await cache.create(
+      { name: 'new', providerId: null } as ServiceDefinition & { providerId: null },
+      new Date(0),
+    );
+    const change = {
+      id: created.id,
+      revision: created.revision,
+      set: { ...created, name: 'renamed' },
+      now: new Date(1),
+      by: 'test',
+      paths: ['name'],
+    };
+    expect((await cache.update(change))?.name).toBe('renamed');
+    expect((await cache.findById(created.id))?.name).toBe('renamed');
+    expect(inner.reads).toBe(1);
+    // The same revision again: another update came first; the entry is dropped all the same.
+    expect(await cache.stored.update(change)).toBeNull();
+    await cache.findById(created.id);
+    expect(inner.reads).toBe(2);
   });
 
   it('with a TTL of 0 reads the repository every time', async () => {

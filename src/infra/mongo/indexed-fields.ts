@@ -17,6 +17,7 @@ export const EQUALITY_FIELDS = {
   slots: ['_id', 'serviceDay', 'updatedBucket', 'hold'],
   appointments: ['_id', 'slotClaim', 'userId', 'status', 'updatedBucket', 'voidBucket'],
   claim_transitions: ['_id'],
+  service_changes: ['_id'],
   request_log: ['_id', 'createdBucket'],
   migrations: ['_id'],
 } as const satisfies Record<string, readonly string[]>;
@@ -29,9 +30,11 @@ export type CollectionName = keyof typeof EQUALITY_FIELDS;
  * `_id` lookup finds, so not indexed (an index on them would only cost
  * writes). BookSlot's `service_id` (slots `serviceId`), unblocking a slot
  * (`status`, `holdId: null`), the reconciler's repair (`revision`), a claim
- * transition (`rev`).
+ * transition (`rev`), a service's block of its slots (`blockedBy`), a service update
+ * (`revision`).
  */
 export const CONDITION_FIELDS: Partial<Record<CollectionName, readonly string[]>> = {
-  slots: ['serviceId', 'status', 'holdId', 'revision'],
+  services: ['revision'],
+  slots: ['serviceId', 'status', 'holdId', 'revision', 'blockedBy'],
   appointments: ['rev'],
 };

@@ -19,6 +19,16 @@ export interface ServiceDoc {
   active: boolean;
   createdAt: Date;
   updatedAt: Date;
+  /** The owning provider (absent on services stored before providers existed: the platform's). */
+  providerId?: string | null;
+  /** When it was archived; absent or null while it is not. */
+  deletedAt?: Date | null;
+  /**
+   * Grows by one with every update (absent: 0, a service stored before
+   * revisions existed). Each update is decided by inserting its
+   * `service_changes` entry `<id>:<revision>` first (see ServiceChangeDoc).
+   */
+  revision?: number;
   /**
    * The first and last UTC day (`YYYY-MM-DD`) that has slots of this service:
    * bounds the day-by-day walk of a listing without a time window. Only ever
@@ -47,6 +57,13 @@ export interface SlotDoc {
   serviceDay?: string;
   /** True while LOCKED by a hold (not by the provider): `{hold: true}` selects the held slots. */
   hold?: boolean;
+  /**
+   * While LOCKED without a hold: by the provider (SetSlotStatus) or by the
+   * service (inactive or archived); null otherwise. Absent on slots written
+   * before it existed, which count as the provider's (never lifted by an
+   * activation).
+   */
+  blockedBy?: 'PROVIDER' | 'SERVICE' | null;
   /** `updatedAt` in 10-second buckets (see buckets.ts), written with it. */
   updatedBucket?: number;
 }
@@ -108,6 +125,25 @@ export interface TransitionDoc {
   at: Date;
 }
 
+/**
+ * One update of a service (collection `service_changes`), `_id`
+ * `<service id>:<revision it creates>`. Inserting it decides the update: the
+ * unique `_id` admits one update from each revision, atomically on every
+ * MongoDB-wire backend (a conditional update cannot decide it on FerretDB
+ * 1.x). Its writer then writes `set` to the service; an entry whose writer
+ * crashed before that is written by the next update that finds it. Kept: the
+ * service's change history (who, when, which fields).
+ */
+export interface ServiceChangeDoc {
+  _id: string;
+  serviceId: Types.ObjectId;
+  revision: number;
+  set: Record<string, unknown>;
+  by: string;
+  paths: string[];
+  at: Date;
+}
+
 /** What a request with a request_id returned (collection `request_log`). */
 export interface IdempotencyDoc {
   _id: string;
@@ -142,6 +178,9 @@ const serviceSchema = new Schema<ServiceDoc>(
     active: { type: Boolean, required: true },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
+    providerId: { type: String, default: null },
+    deletedAt: { type: Date, default: null },
+    revision: { type: Number },
     slotDays: { type: { _id: false, first: String, last: String }, default: undefined },
   },
   { ...options, collection: 'services' },
@@ -161,6 +200,7 @@ const slotSchema = new Schema<SlotDoc>(
     updatedAt: { type: Date, required: true },
     serviceDay: { type: String },
     hold: { type: Boolean },
+    blockedBy: { type: String, enum: ['PROVIDER', 'SERVICE', null], default: null },
     updatedBucket: { type: Number },
   },
   { ...options, collection: 'slots' },
@@ -223,6 +263,19 @@ const transitionSchema = new Schema<TransitionDoc>(
 // The reconciler's scan for transitions left behind.
 transitionSchema.index({ at: 1 }, { name: 'at' });
 
+const serviceChangeSchema = new Schema<ServiceChangeDoc>(
+  {
+    _id: { type: String, required: true },
+    serviceId: { type: Schema.Types.ObjectId, required: true },
+    revision: { type: Number, required: true },
+    set: { type: Schema.Types.Mixed, required: true },
+    by: { type: String, required: true },
+    paths: { type: [String], required: true },
+    at: { type: Date, required: true },
+  },
+  { ...options, collection: 'service_changes' },
+);
+
 const idempotencySchema = new Schema<IdempotencyDoc>(
   {
     _id: { type: String, required: true },
@@ -245,6 +298,7 @@ export interface Models {
   slots: Model<SlotDoc>;
   claims: Model<ClaimDoc>;
   transitions: Model<TransitionDoc>;
+  serviceChanges: Model<ServiceChangeDoc>;
   requests: Model<IdempotencyDoc>;
   migrations: Model<MigrationDoc>;
 }
@@ -255,6 +309,7 @@ export function registerModels(connection: Connection): Models {
     slots: connection.model<SlotDoc>('Slot', slotSchema),
     claims: connection.model<ClaimDoc>('Claim', claimSchema),
     transitions: connection.model<TransitionDoc>('ClaimTransition', transitionSchema),
+    serviceChanges: connection.model<ServiceChangeDoc>('ServiceChange', serviceChangeSchema),
     requests: connection.model<IdempotencyDoc>('RequestLog', idempotencySchema),
     migrations: connection.model<MigrationDoc>('Migration', migrationSchema),
   };
@@ -271,6 +326,7 @@ export async function ensureIndexes(models: Models): Promise<void> {
     models.slots,
     models.claims,
     models.transitions,
+    models.serviceChanges,
     models.requests,
     models.migrations,
   ]) {

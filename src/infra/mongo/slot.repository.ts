@@ -46,6 +46,7 @@ export class MongoSlotRepository implements SlotRepository {
       appointmentId: null,
       holdId: null,
       holdExpiresAt: null,
+      blockedBy: blocked ? 'SERVICE' : null,
       revision: 1,
       updatedAt: now,
       serviceDay: serviceDayOf(service, s.startTime),
@@ -181,13 +182,61 @@ export class MongoSlotRepository implements SlotRepository {
   }
 
   setBlocked(opts: { slotId: string; blocked: boolean; now: Date }): Promise<SlotChange | null> {
+    // Blocking a slot its service blocked makes it the provider's: an activation leaves it blocked.
     const filter = opts.blocked
-      ? { _id: oid(opts.slotId), $or: freeFilters(opts.now) }
+      ? { _id: oid(opts.slotId), $or: [...freeFilters(opts.now), SERVICE_BLOCK] }
       : { _id: oid(opts.slotId), status: 'LOCKED', holdId: null };
-    const set = opts.blocked
-      ? { status: 'LOCKED' as const, appointmentId: null, holdId: null, holdExpiresAt: null, hold: false }
-      : ownerFields({ kind: 'none' });
+    const set = opts.blocked ? blockedFields('PROVIDER') : ownerFields({ kind: 'none' });
     return this.update(filter, set, opts.now);
+  }
+
+  blockForService(opts: { slotId: string; now: Date }): Promise<SlotChange | null> {
+    return this.update(
+      { _id: oid(opts.slotId), startTime: { $gt: opts.now }, $or: freeFilters(opts.now) },
+      blockedFields('SERVICE'),
+      opts.now,
+    );
+  }
+
+  unblockForService(opts: { slotId: string; now: Date }): Promise<SlotChange | null> {
+    return this.update(
+      { _id: oid(opts.slotId), startTime: { $gt: opts.now }, ...SERVICE_BLOCK },
+      ownerFields({ kind: 'none' }),
+      opts.now,
+    );
+  }
+
+  /**
+   * One `{serviceDay}` lookup per UTC day, from the day of `now` (or the
+   * service's first day with slots) to its last (`slotDays`), a few days at
+   * once; each day's slots that start after `now` go to `visit`.
+   */
+  async forEachFutureDay(
+    serviceId: string,
+    now: Date,
+    visit: (slots: SlotRecord[]) => Promise<void>,
+  ): Promise<void> {
+    const service = oid(serviceId);
+    const doc = await this.models.services
+      .findById(service, { slotDays: 1 })
+      .lean<Pick<ServiceDoc, 'slotDays'>>()
+      .exec();
+    if (!doc?.slotDays) return;
+    const first = Math.max(dayNumber(now), dayNumber(new Date(`${doc.slotDays.first}T00:00:00Z`)));
+    const last = dayNumber(new Date(`${doc.slotDays.last}T00:00:00Z`));
+    for (let from = first; from <= last; from += DAY_CONCURRENCY) {
+      const days: number[] = [];
+      for (let d = from; d <= last && d < from + DAY_CONCURRENCY; d++) days.push(d);
+      await Promise.all(
+        days.map(async (day) => {
+          const docs = await this.models.slots
+            .find({ serviceDay: `${hex(service)}:${isoDay(day)}` })
+            .lean<SlotDoc[]>()
+            .exec();
+          await visit(docs.filter((s) => s.startTime > now).map(toSlotRecord));
+        }),
+      );
+    }
   }
 
   repair(opts: { slotId: string; revision: number; to: SlotOwner; now: Date }): Promise<SlotChange | null> {
@@ -244,6 +293,19 @@ export class MongoSlotRepository implements SlotRepository {
   }
 }
 
+/** LOCKED by its service (inactive or archived), not by the provider or a hold. */
+const SERVICE_BLOCK = { status: 'LOCKED', holdId: null, blockedBy: 'SERVICE' } as const;
+
+/** A block without a hold: by the provider or by the service. */
+const blockedFields = (by: 'PROVIDER' | 'SERVICE'): Partial<SlotDoc> => ({
+  status: 'LOCKED',
+  appointmentId: null,
+  holdId: null,
+  holdExpiresAt: null,
+  hold: false,
+  blockedBy: by,
+});
+
 /** AVAILABLE, or LOCKED by a hold that has expired: a slot anyone may take. */
 function freeFilters(now: Date): Record<string, unknown>[] {
   return [{ status: 'AVAILABLE' }, { status: 'LOCKED', holdExpiresAt: { $lte: now } }];
@@ -266,12 +328,20 @@ const utcDay = (at: Date): string => at.toISOString().slice(0, 10);
 export const serviceDayOf = (serviceId: Types.ObjectId, startTime: Date): string =>
   `${hex(serviceId)}:${utcDay(startTime)}`;
 
+/** Every owner field, `blockedBy` included: a write never leaves a stale one behind (FerretDB rewrites whole documents). */
 function ownerFields(
   owner: SlotOwner,
-): Pick<SlotDoc, 'status' | 'appointmentId' | 'holdId' | 'holdExpiresAt' | 'hold'> {
+): Pick<SlotDoc, 'status' | 'appointmentId' | 'holdId' | 'holdExpiresAt' | 'hold' | 'blockedBy'> {
   switch (owner.kind) {
     case 'none':
-      return { status: 'AVAILABLE', appointmentId: null, holdId: null, holdExpiresAt: null, hold: false };
+      return {
+        status: 'AVAILABLE',
+        appointmentId: null,
+        holdId: null,
+        holdExpiresAt: null,
+        hold: false,
+        blockedBy: null,
+      };
     case 'appointment':
       return {
         status: 'BOOKED',
@@ -279,6 +349,7 @@ function ownerFields(
         holdId: null,
         holdExpiresAt: null,
         hold: false,
+        blockedBy: null,
       };
     case 'hold':
       return {
@@ -287,6 +358,7 @@ function ownerFields(
         holdId: oid(owner.id),
         holdExpiresAt: owner.expiresAt,
         hold: true,
+        blockedBy: null,
       };
   }
 }
@@ -303,6 +375,8 @@ export function toSlotRecord(doc: SlotDoc): SlotRecord {
     holdExpiresAt: doc.holdExpiresAt ?? null,
     revision: doc.revision,
     updatedAt: doc.updatedAt,
+    // A block written before `blockedBy` existed counts as the provider's.
+    blockedBy: doc.status === 'LOCKED' && !doc.holdId ? (doc.blockedBy ?? 'PROVIDER') : null,
   };
 }
 

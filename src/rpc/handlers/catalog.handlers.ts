@@ -1,7 +1,11 @@
 import type { CatalogService } from '../../services/catalog.service';
+import type { DeleteService } from '../../services/catalog/delete-service';
+import type { UpdateService } from '../../services/catalog/update-service';
 import type {
   CreateServiceRequest,
   CreateServiceResponse,
+  DeleteServiceRequest,
+  DeleteServiceResponse,
   GenerateSlotsRequest,
   GenerateSlotsResponse,
   GetServiceRequest,
@@ -12,15 +16,20 @@ import type {
   ListSlotsResponse,
   SetSlotStatusRequest,
   SetSlotStatusResponse,
+  UpdateServiceRequest,
+  UpdateServiceResponse,
 } from '../../gen/booking/v1/booking_service';
 import { serviceToPb, slotToPb } from '../codec';
 import * as parse from '../requests';
+import { parseDeleteService, parseUpdateService } from '../service-requests';
+import type { CallContext } from '../unary';
 
 /** Providers' RPCs: proto in, one service call, proto out. */
-export function catalogHandlers(catalog: CatalogService) {
+export function catalogHandlers(catalog: CatalogService, updates: UpdateService, deletes: DeleteService) {
   return {
-    createService: async (req: CreateServiceRequest): Promise<CreateServiceResponse> => {
-      return { service: serviceToPb(await catalog.createService(parse.parseCreateService(req))) };
+    createService: async (req: CreateServiceRequest, ctx: CallContext): Promise<CreateServiceResponse> => {
+      const cmd = parse.parseCreateService(req);
+      return { service: serviceToPb(await catalog.createService(ctx.principal, cmd.def, cmd.providerId)) };
     },
 
     getService: async (req: GetServiceRequest): Promise<GetServiceResponse> => {
@@ -32,8 +41,22 @@ export function catalogHandlers(catalog: CatalogService) {
       return { services: page.items.map(serviceToPb), nextPageToken: page.nextPageToken };
     },
 
-    generateSlots: async (req: GenerateSlotsRequest): Promise<GenerateSlotsResponse> => {
-      const result = await catalog.generateSlots(parse.parseGenerateSlots(req));
+    updateService: async (req: UpdateServiceRequest, ctx: CallContext): Promise<UpdateServiceResponse> => {
+      const result = await updates.run(ctx.principal, parseUpdateService(req));
+      return {
+        service: serviceToPb(result.service),
+        lockedSlotCount: result.locked,
+        unlockedSlotCount: result.unlocked,
+      };
+    },
+
+    deleteService: async (req: DeleteServiceRequest, ctx: CallContext): Promise<DeleteServiceResponse> => {
+      const result = await deletes.run(ctx.principal, parseDeleteService(req));
+      return { service: serviceToPb(result.service), lockedSlotCount: result.locked };
+    },
+
+    generateSlots: async (req: GenerateSlotsRequest, ctx: CallContext): Promise<GenerateSlotsResponse> => {
+      const result = await catalog.generateSlots(ctx.principal, parse.parseGenerateSlots(req));
       return { createdCount: result.created, existingCount: result.existing };
     },
 
@@ -42,9 +65,9 @@ export function catalogHandlers(catalog: CatalogService) {
       return { slots: page.items.map((s) => slotToPb(s)), nextPageToken: page.nextPageToken };
     },
 
-    setSlotStatus: async (req: SetSlotStatusRequest): Promise<SetSlotStatusResponse> => {
+    setSlotStatus: async (req: SetSlotStatusRequest, ctx: CallContext): Promise<SetSlotStatusResponse> => {
       const cmd = parse.parseSetSlotStatus(req);
-      return { slot: slotToPb(await catalog.setSlotStatus(cmd.slotId, cmd.status)) };
+      return { slot: slotToPb(await catalog.setSlotStatus(ctx.principal, cmd.slotId, cmd.status)) };
     },
   };
 }

@@ -20,6 +20,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { FieldMask } from "../../google/protobuf/field_mask";
 import { Timestamp } from "../../google/protobuf/timestamp";
 import { DateMessage } from "../../google/type/date";
 import {
@@ -97,7 +98,11 @@ export function watchEventTypeToJSON(object: WatchEventType): string {
 
 /** Request of CreateService. */
 export interface CreateServiceRequest {
-  /** The service to create; `id`, `create_time` and `update_time` are ignored. */
+  /**
+   * The service to create; its output-only fields are ignored. A provider's
+   * service is its own (`provider_id` empty or its token's subject); a
+   * platform admin may name any `provider_id`, or none.
+   */
   service: Service | undefined;
 }
 
@@ -127,6 +132,59 @@ export interface ListServicesRequest {
   pageToken: string;
   /** Only active services when true. */
   activeOnly: boolean;
+  /** Archived services (DeleteService) too when true. */
+  showDeleted: boolean;
+}
+
+/** Request of UpdateService. */
+export interface UpdateServiceRequest {
+  /**
+   * The service to change: `id` names it; the fields named in `update_mask`
+   * carry the new values, every other field is ignored. If `etag` is set,
+   * the update applies only while the service is still at that etag.
+   */
+  service:
+    | Service
+    | undefined;
+  /**
+   * Which fields to change, by their snake_case names (required; an empty
+   * mask is INVALID_ARGUMENT): `name`, `description`, `address`, `price` (or
+   * `price.amount_minor`, `price.currency_code`), `time_zone`,
+   * `opening_time`, `closing_time`, `slot_duration_minutes`, `active`,
+   * `provider_id` (platform admin only), or `*` for all of them but
+   * `provider_id`. Output-only fields and unknown paths are INVALID_ARGUMENT.
+   */
+  updateMask: string[] | undefined;
+}
+
+/** Response of UpdateService. */
+export interface UpdateServiceResponse {
+  /** The service after the update. */
+  service:
+    | Service
+    | undefined;
+  /** Future slots this update blocked (it set `active` to false). */
+  lockedSlotCount: number;
+  /** Future slots this update freed again (it set `active` to true). */
+  unlockedSlotCount: number;
+}
+
+/** Request of DeleteService. */
+export interface DeleteServiceRequest {
+  /** Id of the service to archive. */
+  serviceId: string;
+  /** If set, archive only while the service is still at this etag. */
+  etag: string;
+}
+
+/** Response of DeleteService. */
+export interface DeleteServiceResponse {
+  /** The archived service (`delete_time` set, `active` false). */
+  service:
+    | Service
+    | undefined;
+  /** Future slots this call blocked. */
+  lockedSlotCount: number;
 }
 
 /** Response of ListServices. */
@@ -655,7 +713,7 @@ export const GetServiceResponse: MessageFns<GetServiceResponse> = {
 };
 
 function createBaseListServicesRequest(): ListServicesRequest {
-  return { pageSize: 0, pageToken: "", activeOnly: false };
+  return { pageSize: 0, pageToken: "", activeOnly: false, showDeleted: false };
 }
 
 export const ListServicesRequest: MessageFns<ListServicesRequest> = {
@@ -668,6 +726,9 @@ export const ListServicesRequest: MessageFns<ListServicesRequest> = {
     }
     if (message.activeOnly !== false) {
       writer.uint32(24).bool(message.activeOnly);
+    }
+    if (message.showDeleted !== false) {
+      writer.uint32(32).bool(message.showDeleted);
     }
     return writer;
   },
@@ -709,6 +770,14 @@ export const ListServicesRequest: MessageFns<ListServicesRequest> = {
             message.activeOnly = reader.bool();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.showDeleted = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -738,6 +807,11 @@ export const ListServicesRequest: MessageFns<ListServicesRequest> = {
         : isSet(object.active_only)
         ? globalThis.Boolean(object.active_only)
         : false,
+      showDeleted: isSet(object.showDeleted)
+        ? globalThis.Boolean(object.showDeleted)
+        : isSet(object.show_deleted)
+        ? globalThis.Boolean(object.show_deleted)
+        : false,
     };
   },
 
@@ -752,6 +826,9 @@ export const ListServicesRequest: MessageFns<ListServicesRequest> = {
     if (message.activeOnly !== false) {
       obj.activeOnly = message.activeOnly;
     }
+    if (message.showDeleted !== false) {
+      obj.showDeleted = message.showDeleted;
+    }
     return obj;
   },
 
@@ -763,6 +840,389 @@ export const ListServicesRequest: MessageFns<ListServicesRequest> = {
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? "";
     message.activeOnly = object.activeOnly ?? false;
+    message.showDeleted = object.showDeleted ?? false;
+    return message;
+  },
+};
+
+function createBaseUpdateServiceRequest(): UpdateServiceRequest {
+  return { service: undefined, updateMask: undefined };
+}
+
+export const UpdateServiceRequest: MessageFns<UpdateServiceRequest> = {
+  encode(message: UpdateServiceRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.service !== undefined) {
+      Service.encode(message.service, writer.uint32(10).fork()).join();
+    }
+    if (message.updateMask !== undefined) {
+      FieldMask.encode(FieldMask.wrap(message.updateMask), writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateServiceRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateServiceRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.service = Service.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.updateMask = FieldMask.unwrap(FieldMask.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateServiceRequest {
+    return {
+      service: isSet(object.service) ? Service.fromJSON(object.service) : undefined,
+      updateMask: isSet(object.updateMask)
+        ? FieldMask.unwrap(FieldMask.fromJSON(object.updateMask))
+        : isSet(object.update_mask)
+        ? FieldMask.unwrap(FieldMask.fromJSON(object.update_mask))
+        : undefined,
+    };
+  },
+
+  toJSON(message: UpdateServiceRequest): unknown {
+    const obj: any = {};
+    if (message.service !== undefined) {
+      obj.service = Service.toJSON(message.service);
+    }
+    if (message.updateMask !== undefined) {
+      obj.updateMask = FieldMask.toJSON(FieldMask.wrap(message.updateMask));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpdateServiceRequest>): UpdateServiceRequest {
+    return UpdateServiceRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UpdateServiceRequest>): UpdateServiceRequest {
+    const message = createBaseUpdateServiceRequest();
+    message.service = (object.service !== undefined && object.service !== null)
+      ? Service.fromPartial(object.service)
+      : undefined;
+    message.updateMask = object.updateMask ?? undefined;
+    return message;
+  },
+};
+
+function createBaseUpdateServiceResponse(): UpdateServiceResponse {
+  return { service: undefined, lockedSlotCount: 0, unlockedSlotCount: 0 };
+}
+
+export const UpdateServiceResponse: MessageFns<UpdateServiceResponse> = {
+  encode(message: UpdateServiceResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.service !== undefined) {
+      Service.encode(message.service, writer.uint32(10).fork()).join();
+    }
+    if (message.lockedSlotCount !== 0) {
+      writer.uint32(16).int32(message.lockedSlotCount);
+    }
+    if (message.unlockedSlotCount !== 0) {
+      writer.uint32(24).int32(message.unlockedSlotCount);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateServiceResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateServiceResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.service = Service.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.lockedSlotCount = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.unlockedSlotCount = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateServiceResponse {
+    return {
+      service: isSet(object.service) ? Service.fromJSON(object.service) : undefined,
+      lockedSlotCount: isSet(object.lockedSlotCount)
+        ? globalThis.Number(object.lockedSlotCount)
+        : isSet(object.locked_slot_count)
+        ? globalThis.Number(object.locked_slot_count)
+        : 0,
+      unlockedSlotCount: isSet(object.unlockedSlotCount)
+        ? globalThis.Number(object.unlockedSlotCount)
+        : isSet(object.unlocked_slot_count)
+        ? globalThis.Number(object.unlocked_slot_count)
+        : 0,
+    };
+  },
+
+  toJSON(message: UpdateServiceResponse): unknown {
+    const obj: any = {};
+    if (message.service !== undefined) {
+      obj.service = Service.toJSON(message.service);
+    }
+    if (message.lockedSlotCount !== 0) {
+      obj.lockedSlotCount = Math.round(message.lockedSlotCount);
+    }
+    if (message.unlockedSlotCount !== 0) {
+      obj.unlockedSlotCount = Math.round(message.unlockedSlotCount);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpdateServiceResponse>): UpdateServiceResponse {
+    return UpdateServiceResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UpdateServiceResponse>): UpdateServiceResponse {
+    const message = createBaseUpdateServiceResponse();
+    message.service = (object.service !== undefined && object.service !== null)
+      ? Service.fromPartial(object.service)
+      : undefined;
+    message.lockedSlotCount = object.lockedSlotCount ?? 0;
+    message.unlockedSlotCount = object.unlockedSlotCount ?? 0;
+    return message;
+  },
+};
+
+function createBaseDeleteServiceRequest(): DeleteServiceRequest {
+  return { serviceId: "", etag: "" };
+}
+
+export const DeleteServiceRequest: MessageFns<DeleteServiceRequest> = {
+  encode(message: DeleteServiceRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.serviceId !== "") {
+      writer.uint32(10).string(message.serviceId);
+    }
+    if (message.etag !== "") {
+      writer.uint32(18).string(message.etag);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteServiceRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteServiceRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.serviceId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.etag = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteServiceRequest {
+    return {
+      serviceId: isSet(object.serviceId)
+        ? globalThis.String(object.serviceId)
+        : isSet(object.service_id)
+        ? globalThis.String(object.service_id)
+        : "",
+      etag: isSet(object.etag) ? globalThis.String(object.etag) : "",
+    };
+  },
+
+  toJSON(message: DeleteServiceRequest): unknown {
+    const obj: any = {};
+    if (message.serviceId !== "") {
+      obj.serviceId = message.serviceId;
+    }
+    if (message.etag !== "") {
+      obj.etag = message.etag;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DeleteServiceRequest>): DeleteServiceRequest {
+    return DeleteServiceRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DeleteServiceRequest>): DeleteServiceRequest {
+    const message = createBaseDeleteServiceRequest();
+    message.serviceId = object.serviceId ?? "";
+    message.etag = object.etag ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteServiceResponse(): DeleteServiceResponse {
+  return { service: undefined, lockedSlotCount: 0 };
+}
+
+export const DeleteServiceResponse: MessageFns<DeleteServiceResponse> = {
+  encode(message: DeleteServiceResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.service !== undefined) {
+      Service.encode(message.service, writer.uint32(10).fork()).join();
+    }
+    if (message.lockedSlotCount !== 0) {
+      writer.uint32(16).int32(message.lockedSlotCount);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteServiceResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteServiceResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.service = Service.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.lockedSlotCount = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteServiceResponse {
+    return {
+      service: isSet(object.service) ? Service.fromJSON(object.service) : undefined,
+      lockedSlotCount: isSet(object.lockedSlotCount)
+        ? globalThis.Number(object.lockedSlotCount)
+        : isSet(object.locked_slot_count)
+        ? globalThis.Number(object.locked_slot_count)
+        : 0,
+    };
+  },
+
+  toJSON(message: DeleteServiceResponse): unknown {
+    const obj: any = {};
+    if (message.service !== undefined) {
+      obj.service = Service.toJSON(message.service);
+    }
+    if (message.lockedSlotCount !== 0) {
+      obj.lockedSlotCount = Math.round(message.lockedSlotCount);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DeleteServiceResponse>): DeleteServiceResponse {
+    return DeleteServiceResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DeleteServiceResponse>): DeleteServiceResponse {
+    const message = createBaseDeleteServiceResponse();
+    message.service = (object.service !== undefined && object.service !== null)
+      ? Service.fromPartial(object.service)
+      : undefined;
+    message.lockedSlotCount = object.lockedSlotCount ?? 0;
     return message;
   },
 };
@@ -3148,6 +3608,11 @@ export const WatchSlotAvailabilityResponse: MessageFns<WatchSlotAvailabilityResp
  * with an ErrorInfo (domain "booking.v1", an UPPER_SNAKE reason such as
  * SLOT_BUSY) and, for INVALID_ARGUMENT, a BadRequest listing every invalid
  * field.
+ *
+ * Who manages the catalog: CreateService, UpdateService, DeleteService,
+ * GenerateSlots and SetSlotStatus need the `admin` role (the platform: every
+ * service) or `provider` (only services it owns: PERMISSION_DENIED, reason
+ * NOT_SERVICE_OWNER, for another's).
  */
 export type BookingServiceService = typeof BookingServiceService;
 export const BookingServiceService = {
@@ -3172,7 +3637,7 @@ export const BookingServiceService = {
     responseSerialize: (value: GetServiceResponse): Buffer => Buffer.from(GetServiceResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetServiceResponse => GetServiceResponse.decode(value),
   },
-  /** Lists services, oldest first. */
+  /** Lists services, oldest first. Archived services only with `show_deleted`. */
   listServices: {
     path: "/booking.v1.BookingService/ListServices" as const,
     requestStream: false as const,
@@ -3184,9 +3649,52 @@ export const BookingServiceService = {
     responseDeserialize: (value: Buffer): ListServicesResponse => ListServicesResponse.decode(value),
   },
   /**
+   * Changes the fields of a service named in `update_mask` (AIP-134); the
+   * result must be a valid service as CreateService requires. Slots that
+   * exist are changed only by `active`: turning it off blocks every future
+   * AVAILABLE slot (LOCKED, no hold expiry), turning it on frees again the
+   * future slots it blocked (never one a provider blocked with
+   * SetSlotStatus); booked and held slots are left alone, and each change is
+   * announced on the watch stream. Hours, slot length and time zone shape
+   * only slots generated afterwards. ABORTED, reason SERVICE_CHANGED, when
+   * another update of the service won the race (or `service.etag` is
+   * stale): read it again and retry. FAILED_PRECONDITION, reason
+   * SERVICE_ARCHIVED, for an archived service.
+   */
+  updateService: {
+    path: "/booking.v1.BookingService/UpdateService" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateServiceRequest): Buffer => Buffer.from(UpdateServiceRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateServiceRequest => UpdateServiceRequest.decode(value),
+    responseSerialize: (value: UpdateServiceResponse): Buffer =>
+      Buffer.from(UpdateServiceResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UpdateServiceResponse => UpdateServiceResponse.decode(value),
+  },
+  /**
+   * Archives a service (soft delete, AIP-164): it stops taking bookings and
+   * holds (its future AVAILABLE slots are blocked, as when deactivated) and
+   * gets no new slots; its appointments keep working (read, cancel, history)
+   * and GetService still returns it, with `delete_time` set. Final: an
+   * archived service cannot be changed. Idempotent: archiving it again
+   * returns it as it is (and blocks any free future slot left behind).
+   */
+  deleteService: {
+    path: "/booking.v1.BookingService/DeleteService" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteServiceRequest): Buffer => Buffer.from(DeleteServiceRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteServiceRequest => DeleteServiceRequest.decode(value),
+    responseSerialize: (value: DeleteServiceResponse): Buffer =>
+      Buffer.from(DeleteServiceResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeleteServiceResponse => DeleteServiceResponse.decode(value),
+  },
+  /**
    * Creates the slots of a service for a range of local dates, between its
    * opening and closing time in its time zone. Idempotent: slots that exist
-   * already are counted, not duplicated.
+   * already are counted, not duplicated. An inactive service's slots are
+   * created blocked; an archived service gets none (FAILED_PRECONDITION,
+   * reason SERVICE_ARCHIVED).
    */
   generateSlots: {
     path: "/booking.v1.BookingService/GenerateSlots" as const,
@@ -3337,12 +3845,37 @@ export interface BookingServiceServer extends UntypedServiceImplementation {
   createService: handleUnaryCall<CreateServiceRequest, CreateServiceResponse>;
   /** Returns one service. NOT_FOUND if it does not exist. */
   getService: handleUnaryCall<GetServiceRequest, GetServiceResponse>;
-  /** Lists services, oldest first. */
+  /** Lists services, oldest first. Archived services only with `show_deleted`. */
   listServices: handleUnaryCall<ListServicesRequest, ListServicesResponse>;
+  /**
+   * Changes the fields of a service named in `update_mask` (AIP-134); the
+   * result must be a valid service as CreateService requires. Slots that
+   * exist are changed only by `active`: turning it off blocks every future
+   * AVAILABLE slot (LOCKED, no hold expiry), turning it on frees again the
+   * future slots it blocked (never one a provider blocked with
+   * SetSlotStatus); booked and held slots are left alone, and each change is
+   * announced on the watch stream. Hours, slot length and time zone shape
+   * only slots generated afterwards. ABORTED, reason SERVICE_CHANGED, when
+   * another update of the service won the race (or `service.etag` is
+   * stale): read it again and retry. FAILED_PRECONDITION, reason
+   * SERVICE_ARCHIVED, for an archived service.
+   */
+  updateService: handleUnaryCall<UpdateServiceRequest, UpdateServiceResponse>;
+  /**
+   * Archives a service (soft delete, AIP-164): it stops taking bookings and
+   * holds (its future AVAILABLE slots are blocked, as when deactivated) and
+   * gets no new slots; its appointments keep working (read, cancel, history)
+   * and GetService still returns it, with `delete_time` set. Final: an
+   * archived service cannot be changed. Idempotent: archiving it again
+   * returns it as it is (and blocks any free future slot left behind).
+   */
+  deleteService: handleUnaryCall<DeleteServiceRequest, DeleteServiceResponse>;
   /**
    * Creates the slots of a service for a range of local dates, between its
    * opening and closing time in its time zone. Idempotent: slots that exist
-   * already are counted, not duplicated.
+   * already are counted, not duplicated. An inactive service's slots are
+   * created blocked; an archived service gets none (FAILED_PRECONDITION,
+   * reason SERVICE_ARCHIVED).
    */
   generateSlots: handleUnaryCall<GenerateSlotsRequest, GenerateSlotsResponse>;
   /** Lists a service's slots in a time range, ordered by start time. */
@@ -3421,7 +3954,7 @@ export interface BookingServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetServiceResponse) => void,
   ): ClientUnaryCall;
-  /** Lists services, oldest first. */
+  /** Lists services, oldest first. Archived services only with `show_deleted`. */
   listServices(
     request: ListServicesRequest,
     callback: (error: ServiceError | null, response: ListServicesResponse) => void,
@@ -3438,9 +3971,62 @@ export interface BookingServiceClient extends Client {
     callback: (error: ServiceError | null, response: ListServicesResponse) => void,
   ): ClientUnaryCall;
   /**
+   * Changes the fields of a service named in `update_mask` (AIP-134); the
+   * result must be a valid service as CreateService requires. Slots that
+   * exist are changed only by `active`: turning it off blocks every future
+   * AVAILABLE slot (LOCKED, no hold expiry), turning it on frees again the
+   * future slots it blocked (never one a provider blocked with
+   * SetSlotStatus); booked and held slots are left alone, and each change is
+   * announced on the watch stream. Hours, slot length and time zone shape
+   * only slots generated afterwards. ABORTED, reason SERVICE_CHANGED, when
+   * another update of the service won the race (or `service.etag` is
+   * stale): read it again and retry. FAILED_PRECONDITION, reason
+   * SERVICE_ARCHIVED, for an archived service.
+   */
+  updateService(
+    request: UpdateServiceRequest,
+    callback: (error: ServiceError | null, response: UpdateServiceResponse) => void,
+  ): ClientUnaryCall;
+  updateService(
+    request: UpdateServiceRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpdateServiceResponse) => void,
+  ): ClientUnaryCall;
+  updateService(
+    request: UpdateServiceRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpdateServiceResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Archives a service (soft delete, AIP-164): it stops taking bookings and
+   * holds (its future AVAILABLE slots are blocked, as when deactivated) and
+   * gets no new slots; its appointments keep working (read, cancel, history)
+   * and GetService still returns it, with `delete_time` set. Final: an
+   * archived service cannot be changed. Idempotent: archiving it again
+   * returns it as it is (and blocks any free future slot left behind).
+   */
+  deleteService(
+    request: DeleteServiceRequest,
+    callback: (error: ServiceError | null, response: DeleteServiceResponse) => void,
+  ): ClientUnaryCall;
+  deleteService(
+    request: DeleteServiceRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeleteServiceResponse) => void,
+  ): ClientUnaryCall;
+  deleteService(
+    request: DeleteServiceRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeleteServiceResponse) => void,
+  ): ClientUnaryCall;
+  /**
    * Creates the slots of a service for a range of local dates, between its
    * opening and closing time in its time zone. Idempotent: slots that exist
-   * already are counted, not duplicated.
+   * already are counted, not duplicated. An inactive service's slots are
+   * created blocked; an archived service gets none (FAILED_PRECONDITION,
+   * reason SERVICE_ARCHIVED).
    */
   generateSlots(
     request: GenerateSlotsRequest,

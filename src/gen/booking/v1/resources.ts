@@ -152,14 +152,38 @@ export interface Service {
     | undefined;
   /** Length of one slot, 5 to 1440 minutes. */
   slotDurationMinutes: number;
-  /** Whether slots of this service can be booked. */
+  /**
+   * Whether slots of this service can be booked. Turning it off (UpdateService)
+   * blocks the service's future free slots; turning it on frees those again.
+   */
   active: boolean;
   /** Output only. */
   createTime:
     | Date
     | undefined;
   /** Output only. */
-  updateTime: Date | undefined;
+  updateTime:
+    | Date
+    | undefined;
+  /**
+   * The provider that owns the service: the subject of the `provider` token
+   * that created it, or the one a platform admin named. Empty: owned by the
+   * platform (only an `admin` manages it).
+   */
+  providerId: string;
+  /**
+   * Output only. Set once the service is archived (DeleteService): it takes no
+   * bookings and no new slots, and ListServices leaves it out unless asked.
+   */
+  deleteTime:
+    | Date
+    | undefined;
+  /**
+   * Output only. Changes with every update of the service (AIP-154). Send it
+   * back in UpdateService or DeleteService to apply the change only if the
+   * service is still as read (ABORTED, reason SERVICE_CHANGED, otherwise).
+   */
+  etag: string;
 }
 
 /** One bookable time interval of a service. */
@@ -341,6 +365,9 @@ function createBaseService(): Service {
     active: false,
     createTime: undefined,
     updateTime: undefined,
+    providerId: "",
+    deleteTime: undefined,
+    etag: "",
   };
 }
 
@@ -381,6 +408,15 @@ export const Service: MessageFns<Service> = {
     }
     if (message.updateTime !== undefined) {
       Timestamp.encode(toTimestamp(message.updateTime), writer.uint32(98).fork()).join();
+    }
+    if (message.providerId !== "") {
+      writer.uint32(106).string(message.providerId);
+    }
+    if (message.deleteTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.deleteTime), writer.uint32(114).fork()).join();
+    }
+    if (message.etag !== "") {
+      writer.uint32(122).string(message.etag);
     }
     return writer;
   },
@@ -494,6 +530,30 @@ export const Service: MessageFns<Service> = {
             message.updateTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.providerId = reader.string();
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.deleteTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.etag = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -544,6 +604,17 @@ export const Service: MessageFns<Service> = {
         : isSet(object.update_time)
         ? fromJsonTimestamp(object.update_time)
         : undefined,
+      providerId: isSet(object.providerId)
+        ? globalThis.String(object.providerId)
+        : isSet(object.provider_id)
+        ? globalThis.String(object.provider_id)
+        : "",
+      deleteTime: isSet(object.deleteTime)
+        ? fromJsonTimestamp(object.deleteTime)
+        : isSet(object.delete_time)
+        ? fromJsonTimestamp(object.delete_time)
+        : undefined,
+      etag: isSet(object.etag) ? globalThis.String(object.etag) : "",
     };
   },
 
@@ -585,6 +656,15 @@ export const Service: MessageFns<Service> = {
     if (message.updateTime !== undefined) {
       obj.updateTime = message.updateTime.toISOString();
     }
+    if (message.providerId !== "") {
+      obj.providerId = message.providerId;
+    }
+    if (message.deleteTime !== undefined) {
+      obj.deleteTime = message.deleteTime.toISOString();
+    }
+    if (message.etag !== "") {
+      obj.etag = message.etag;
+    }
     return obj;
   },
 
@@ -609,6 +689,9 @@ export const Service: MessageFns<Service> = {
     message.active = object.active ?? false;
     message.createTime = object.createTime ?? undefined;
     message.updateTime = object.updateTime ?? undefined;
+    message.providerId = object.providerId ?? "";
+    message.deleteTime = object.deleteTime ?? undefined;
+    message.etag = object.etag ?? "";
     return message;
   },
 };
