@@ -314,6 +314,9 @@ export class BookingService {
           }),
         // The claim exists already: moving it is the write the unique index decides.
         record: async (slot, now) => {
+          // A slot given back after its service stopped taking bookings is AVAILABLE again
+          // (a cancellation frees it): the service decides whether an appointment may move there.
+          await activeService(this.deps.services, slot.serviceId);
           const moved = await claims.moveClaim({
             appointmentId: appointment.id,
             fromSlotId: appointment.slotId,

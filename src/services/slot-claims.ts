@@ -1,4 +1,4 @@
-import { DomainError, serviceNotFound, slotNotFound } from '../domain/errors';
+import { DomainError, serviceArchived, serviceNotFound, slotNotFound } from '../domain/errors';
 import {
   effectiveSlot,
   isActiveClaim,
@@ -54,14 +54,23 @@ export const ownerOf = (claim: ClaimRecord): SlotOwner =>
 export const serviceInactive = (serviceId: string): DomainError =>
   new DomainError('SERVICE_INACTIVE', `service ${serviceId} is not taking bookings`, { serviceId });
 
-/** The service, if it exists and takes bookings; NOT_FOUND or SERVICE_INACTIVE otherwise. */
+/** Why a service takes no bookings (archived, or inactive); null when it does. */
+const refusalOf = (service: ServiceRecord): DomainError | null =>
+  service.deletedAt !== null
+    ? serviceArchived(service.id)
+    : !service.active
+      ? serviceInactive(service.id)
+      : null;
+
+/** The service, if it exists and takes bookings; NOT_FOUND, SERVICE_ARCHIVED or SERVICE_INACTIVE otherwise. */
 export async function activeService(
   services: Pick<ServiceRepository, 'findById'>,
   serviceId: string,
 ): Promise<ServiceRecord> {
   const service = await services.findById(serviceId);
   if (!service) throw serviceNotFound(serviceId);
-  if (!service.active) throw serviceInactive(service.id);
+  const refusal = refusalOf(service);
+  if (refusal) throw refusal;
   return service;
 }
 
@@ -292,7 +301,8 @@ export class SlotClaims {
     }
     if (slot.status === 'LOCKED' && slot.holdId === null) {
       const service = await this.deps.services.findById(slot.serviceId);
-      if (service && !service.active) return serviceInactive(service.id);
+      const refusal = service ? refusalOf(service) : null;
+      if (refusal) return refusal;
     }
     // The next attempts learn it from Redis, not from the database.
     if (slot.status === 'BOOKED' && slot.appointmentId) this.deps.gate.markTaken(slotId, slot.appointmentId);

@@ -80,10 +80,10 @@ describe('an archived service', () => {
 
   it('takes no bookings, holds, slots, changes or unblocking', async () => {
     expect(await refusal(api.bookSlot({ slotId: slotIds[1]!, userId: 'bob' }))).toBe(
-      'FAILED_PRECONDITION/SERVICE_INACTIVE',
+      'FAILED_PRECONDITION/SERVICE_ARCHIVED',
     );
     expect(await refusal(api.holdSlot({ slotId: slotIds[2]!, userId: 'bob' }))).toBe(
-      'FAILED_PRECONDITION/SERVICE_INACTIVE',
+      'FAILED_PRECONDITION/SERVICE_ARCHIVED',
     );
     const day = futureDate(31);
     expect(await refusal(api.generateSlots({ serviceId, startDate: day, endDate: day }))).toBe(

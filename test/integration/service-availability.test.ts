@@ -106,6 +106,28 @@ describe('deactivating', () => {
     // Naming `active` again blocks what is free again (and finishes a sweep cut short).
     expect((await setActive(service, false)).lockedSlotCount).toBe(1);
   });
+
+  it('moves no appointment onto a slot given back after it (RescheduleAppointment takes a slot like a booking)', async () => {
+    const { service, slotIds } = await serviceWithSlots(api);
+    const stays = (await api.bookSlot({ slotId: slotIds[0]!, userId: 'mover' })).appointment!;
+    const leaves = (await api.bookSlot({ slotId: slotIds[1]!, userId: 'leaver' })).appointment!;
+    await setActive(service, false);
+    await api.cancelAppointment({ appointmentId: leaves.id, userId: 'leaver' });
+    expect((await byId(service.id)).get(slotIds[1]!)!.status).toBe(AVAILABLE);
+
+    const err = await failure(
+      api.rescheduleAppointment({ appointmentId: stays.id, userId: 'mover', newSlotId: slotIds[1]! }),
+    );
+    expect({ code: err.code, reason: err.reason }).toEqual({
+      code: status.FAILED_PRECONDITION,
+      reason: 'SERVICE_INACTIVE',
+    });
+    const { appointment } = await api.getAppointment({ appointmentId: stays.id, userId: 'mover' });
+    expect(appointment!.slotId).toBe(slotIds[0]);
+    const slots = await byId(service.id);
+    expect(slots.get(slotIds[0]!)!.status).toBe(BOOKED);
+    expect(slots.get(slotIds[1]!)!.status).toBe(AVAILABLE);
+  });
 });
 
 describe('reactivating', () => {
