@@ -22,7 +22,7 @@ import {
 } from '../test/support/backing-services';
 import { copyIndexes, MongoClient, type MongoClientT } from './lib/docs';
 import { newClient, type BookingServiceClient } from './lib/grpc';
-import { control, CpuMeter, findPid, startupBacklog, workers, type Worker } from './lib/procs';
+import { CpuMeter, findPid, workers, type Worker } from './lib/procs';
 import type { ProfileSummary } from './lib/profile';
 import { log, RESULTS, ROOT, sh, startServer, transpileWrapper } from './lib/server';
 import type { Summary } from './lib/stats';
@@ -432,16 +432,8 @@ async function main(): Promise<void> {
   cleanups.push(() => server.stop());
   const rpc: BookingServiceClient = newClient(server.target, 99);
   cleanups.push(() => rpc.close());
-  const serverStartedAt = Date.now();
   await waitForServer(rpc, Date.now() + 60_000);
   log(`server pid ${server.child.pid} on ${server.target}`);
-  // Every pass this server has made (its first started before it listened).
-  if ((await control<{ hooked: boolean }>(server.controlPort, '/reconciler')).hooked) {
-    const backlogS = await startupBacklog(server.controlPort, 0);
-    log(
-      `reconciler start-up backlog through ${Math.round((Date.now() - serverStartedAt) / 1000)} s after start (${backlogS} s of passes)`,
-    );
-  }
 
   const mongo: MongoClientT = new MongoClient(backing.mongoUri, { maxPoolSize: 8 });
   await mongo.connect();
