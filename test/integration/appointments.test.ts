@@ -370,6 +370,8 @@ describe('ListAppointments', () => {
     const queriesFor = async (pageSize: number, pageToken = '') => {
       const ops: string[] = [];
       mongoose.set('debug', (collectionName: string, method: string) => {
+        // Not the page's: the batched delete of earlier transitions' entries, once a second.
+        if (collectionName === 'claim_transitions') return;
         ops.push(`${collectionName}.${method}`);
       });
       try {
