@@ -6,5 +6,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 npx buf generate
 mkdir -p src/gen/descriptors
-npx buf build --exclude-source-info -o src/gen/descriptors/booking.json
-npx buf build node_modules/grpc-health-check/proto --exclude-source-info -o src/gen/descriptors/health.json
+npx buf build --exclude-source-info --as-file-descriptor-set -o src/gen/descriptors/booking.json
+npx buf build node_modules/grpc-health-check/proto --exclude-source-info --as-file-descriptor-set -o src/gen/descriptors/health.json

@@ -4,19 +4,10 @@
  * dials where the server listens (PORT, BIND_HOST; loopback for a wildcard
  * address) and speaks TLS as the server does (TLS_*), see src/health-probe.ts.
  */
-import { loadPackageDefinition, type Client, type ServiceError } from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
-import { protoPath } from 'grpc-health-check';
+import { Metadata } from '@grpc/grpc-js';
 import { loadProbeConfig } from './config';
+import { HealthCheckResponse_ServingStatus, HealthClient } from './gen/health/v1/health';
 import { probeCredentials, probeTarget } from './health-probe';
-
-type HealthClient = Client & {
-  check(
-    req: { service: string },
-    opts: { deadline: number },
-    cb: (err: ServiceError | null, res?: { status: string }) => void,
-  ): void;
-};
 
 function finish(serving: boolean, why: string): never {
   process.stdout.write(serving ? 'SERVING\n' : `NOT SERVING: ${why}\n`);
@@ -33,11 +24,17 @@ try {
   finish(false, err instanceof Error ? err.message : String(err));
 }
 
-const pkg = loadPackageDefinition(loadSync(protoPath, { enums: String })) as unknown as {
-  grpc: { health: { v1: { Health: new (target: string, creds: unknown) => HealthClient } } };
-};
-const client = new pkg.grpc.health.v1.Health(target, creds);
-client.check({ service: 'booking.v1.BookingService' }, { deadline: Date.now() + 3_000 }, (err, res) => {
-  client.close();
-  finish(!err && res?.status === 'SERVING', `${target}: ${err?.message ?? res?.status}`);
-});
+const client = new HealthClient(target, creds);
+client.check(
+  { service: 'booking.v1.BookingService' },
+  new Metadata(),
+  { deadline: Date.now() + 3_000 },
+  (err, res) => {
+    client.close();
+    const status = res && HealthCheckResponse_ServingStatus[res.status];
+    finish(
+      !err && res?.status === HealthCheckResponse_ServingStatus.SERVING,
+      `${target}: ${err?.message ?? status}`,
+    );
+  },
+);

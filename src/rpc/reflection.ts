@@ -1,6 +1,6 @@
 import { ReflectionService } from '@grpc/reflection';
-import type { PackageDefinition } from '@grpc/proto-loader';
-import { FileDescriptorProto } from 'protobufjs/ext/descriptor';
+import { fromJson, toBinary, type JsonValue } from '@bufbuild/protobuf';
+import { FileDescriptorProtoSchema, FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
 import bookingDescriptors from '../gen/descriptors/booking.json';
 import healthDescriptors from '../gen/descriptors/health.json';
 
@@ -10,17 +10,18 @@ import healthDescriptors from '../gen/descriptors/health.json';
  * code (scripts/generate.sh), which keep every file's real name and imports.
  * A package definition from proto-loader would merge files per package and
  * drop their imports, and reflection clients then cannot resolve imported
- * types (grpc-node #2958).
+ * types (grpc-node #2958). The sets are read and re-encoded with
+ * @bufbuild/protobuf, the runtime the generated code already uses.
  */
 export function reflectionService(): ReflectionService {
   const files = [bookingDescriptors, healthDescriptors].flatMap((set) =>
-    set.file.map((file) =>
-      Buffer.from(FileDescriptorProto.encode(FileDescriptorProto.fromObject(file)).finish()),
+    fromJson(FileDescriptorSetSchema, set as unknown as JsonValue).file.map((file) =>
+      Buffer.from(toBinary(FileDescriptorProtoSchema, file)),
     ),
   );
   // @grpc/reflection reads only `fileDescriptorProtos` of each entry.
   const definition = {
     descriptors: { format: 'Protocol Buffer 3 DescriptorProto', type: {}, fileDescriptorProtos: files },
-  } as unknown as PackageDefinition;
+  } as unknown as ConstructorParameters<typeof ReflectionService>[0];
   return new ReflectionService(definition);
 }

@@ -7,7 +7,8 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { Types } from 'mongoose';
-import { FileDescriptorProto, type IFileDescriptorProto } from 'protobufjs/ext/descriptor';
+import { fromBinary } from '@bufbuild/protobuf';
+import { FileDescriptorProtoSchema, type FileDescriptorProto } from '@bufbuild/protobuf/wkt';
 import {
   BookingServiceClient,
   GetServiceRequest,
@@ -108,14 +109,7 @@ describe('server reflection (v1)', () => {
     });
   }
 
-  /** A decoded FileDescriptorProto (protobufjs types `dependency` as any). */
-  type FileDescriptor = Omit<IFileDescriptorProto, 'dependency'> & { dependency?: string[] };
-  const decode = (buf: Buffer): FileDescriptor => {
-    const file: FileDescriptor = FileDescriptorProto.toObject(FileDescriptorProto.decode(buf), {
-      arrays: true,
-    });
-    return file;
-  };
+  const decode = (buf: Buffer): FileDescriptorProto => fromBinary(FileDescriptorProtoSchema, buf);
 
   it('lists the booking service and health', async () => {
     const [res] = await reflect([{ listServices: '*' }]);
@@ -127,13 +121,13 @@ describe('server reflection (v1)', () => {
     const [res] = await reflect([{ fileContainingSymbol: 'booking.v1.BookingService' }]);
     expect(res!.errorResponse).toBeUndefined();
     const files = res!.fileDescriptorResponse!.fileDescriptorProto.map(decode);
-    const byName = new Map(files.map((f) => [f.name!, f]));
+    const byName = new Map(files.map((f) => [f.name, f]));
 
     const main = files[0]!;
     expect(main.name).toBe('booking/v1/booking_service.proto');
     expect(main.package).toBe('booking.v1');
     expect(main.dependency).toEqual(expect.arrayContaining(['google/type/date.proto']));
-    const service = main.service!.find((s) => s.name === 'BookingService');
+    const service = main.service.find((s) => s.name === 'BookingService');
     expect(service?.method?.map((m) => m.name)).toEqual(
       expect.arrayContaining([
         'CreateService',
@@ -151,7 +145,7 @@ describe('server reflection (v1)', () => {
 
     // Every import, and every import of an import, came along (non-empty).
     const seen = new Set<string>();
-    const pending = [main.name!];
+    const pending = [main.name];
     while (pending.length > 0) {
       const name = pending.pop()!;
       if (seen.has(name)) continue;
@@ -170,7 +164,7 @@ describe('server reflection (v1)', () => {
       ]),
     );
     // The imported types are really there: google.type.Date is defined in date.proto.
-    expect(byName.get('google/type/date.proto')!.messageType!.map((m) => m.name)).toContain('Date');
+    expect(byName.get('google/type/date.proto')!.messageType.map((m) => m.name)).toContain('Date');
   });
 
   it('answers several requests on one stream, and reports an unknown symbol as NOT_FOUND', async () => {
