@@ -4,7 +4,7 @@
  * services of, another provider or the platform (PERMISSION_DENIED,
  * NOT_SERVICE_OWNER, nothing changed); only the platform admin gives a
  * service to another provider. The full RPC x caller matrix is in
- * auth.test.ts.
+ * auth/roles.test.ts.
  */
 import type { Metadata } from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';

@@ -13,7 +13,7 @@ import * as pb from '../../src/gen/booking/v1/booking_service';
 import { BookingServiceClient } from '../../src/gen/booking/v1/booking_service';
 import { BadRequest, ErrorInfo } from '../../src/gen/google/rpc/error_details';
 import { Status } from '../../src/gen/google/rpc/status';
-import { createLogger } from '../../src/logger';
+import { createLogger, type Logger } from '../../src/logger';
 
 export function requireEnv(name: 'MONGODB_URI' | 'REDIS_URL'): string {
   const value = process.env[name];
@@ -42,10 +42,13 @@ export interface TestApp {
   stop(): Promise<void>;
 }
 
-/** Starts the service with `env` on top of the test defaults. */
+/**
+ * Starts the service with `env` on top of the test defaults; `opts.logger`
+ * replaces the silent one (TEST_LOG_LEVEL) for tests that read the logs.
+ */
 export async function startTestApp(
   env: Record<string, string> = {},
-  opts: { database?: string } = {},
+  opts: { database?: string; logger?: Logger } = {},
 ): Promise<TestApp> {
   const database = opts.database ?? uniqueDatabaseName();
   const mongoUri = mongoUriFor(database);
@@ -55,13 +58,13 @@ export async function startTestApp(
     PORT: '0',
     BIND_HOST: '127.0.0.1',
     SHUTDOWN_GRACE_MS: '2000',
-    // Tests of other concerns call without tokens; test/integration/auth*.test.ts turn it on.
+    // Tests of other concerns call without tokens; test/integration/auth/ turns it on.
     AUTH_DISABLED: 'true',
     METRICS_PORT: '0',
     ...env,
   });
   const app = await startApp(config, {
-    logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+    logger: opts.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
   });
   const target = `127.0.0.1:${app.port}`;
   const client = new BookingServiceClient(target, credentials.createInsecure());
