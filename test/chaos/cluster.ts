@@ -16,8 +16,12 @@ import type * as net from 'node:net';
 import * as path from 'node:path';
 import { credentials } from '@grpc/grpc-js';
 import { BookingServiceClient } from '../../src/gen/booking/v1/booking_service';
-import { ferretdbBackend, obtainBackingServices, type BackingServices } from '../support/backing-services';
-import { mongoPing, redisPing } from '../support/probes';
+import {
+  ferretdbBackend,
+  obtainBackingServices,
+  type BackingServices,
+} from '../../scripts/local-servers/backing-services';
+import { mongoPing, redisPing } from '../../scripts/local-servers/probes';
 import { errorText, freePort, sleep, tailOf, waitUntil } from './util';
 
 const SUPERVISOR = `
@@ -263,7 +267,7 @@ export class Cluster {
 
   /**
    * FerretDB on the backend BOOKING_FERRETDB_BACKEND names: PostgreSQL (the
-   * default, a private cluster started by test/support/backing-services.ts, as
+   * default, a private cluster started by scripts/local-servers/backing-services.ts, as
    * dev and the tests have it) or SQLite (started here, on tmpfs when there is one).
    */
   async startFerret(): Promise<void> {

@@ -1,7 +1,7 @@
 /** Small helpers shared by the chaos runner: a seeded PRNG, sleeping, ports, files. */
-import { freePort } from '../support/probes';
+import { freePort } from '../../scripts/local-servers/probes';
 
-export { errorText, freePort, tailOf, waitUntil } from '../support/probes';
+export { errorText, freePort, tailOf, waitUntil } from '../../scripts/local-servers/probes';
 
 /** mulberry32: a tiny deterministic PRNG, so `--seed` reproduces the choices (not the timing). */
 export class Rng {

@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import type * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePort, isExecutable, mongoPing, portFree, redisPing } from './probes';
+import { freePort, isExecutable, mongoPing, portFree, redisPing } from '../../scripts/local-servers/probes';
 
 const READY_TIMEOUT_MS = 30_000;
 

@@ -460,7 +460,7 @@ export const FERRETDB_PG_POOL_MAX_CONNS = 400;
 export const POSTGRES_MAX_CONNECTIONS = 450;
 
 /** The SQL that provisions our cluster for FerretDB (the `ferretdb` database, GIN indexes). */
-const PG_PROVISION_SCRIPT = path.resolve(__dirname, '..', '..', 'scripts', 'postgres', 'provision.sh');
+const PG_PROVISION_SCRIPT = path.resolve(__dirname, '..', 'postgres', 'provision.sh');
 
 /**
  * A private PostgreSQL cluster for FerretDB (never the machine's own on 5432):
