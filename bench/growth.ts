@@ -22,7 +22,7 @@ import {
   ListAppointmentsRequest,
   ListSlotsRequest,
 } from '../src/gen/booking/v1/booking_service';
-import { obtainBackingServices, type BackingServices } from '../scripts/local-servers/backing-services';
+import { obtainBackingServices, type BackingServices } from '../scripts/local-servers';
 import { databaseProcesses, treeCpuMs } from './lib/db-cpu';
 import { copyIndexes, MongoClient, wipe, type MongoClientT } from './lib/docs';
 import { call, failureLabel, failureOf, newClient, type BookingServiceClient } from './lib/grpc';

@@ -15,11 +15,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Redis } from 'ioredis';
-import {
-  ferretdbBackend,
-  obtainBackingServices,
-  type BackingServices,
-} from '../scripts/local-servers/backing-services';
+import { ferretdbBackend, obtainBackingServices, type BackingServices } from '../scripts/local-servers';
 import { copyIndexes, MongoClient, type MongoClientT } from './lib/docs';
 import { newClient, type BookingServiceClient } from './lib/grpc';
 import { CpuMeter, findPid, workers, type Worker } from './lib/procs';

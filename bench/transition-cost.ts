@@ -11,7 +11,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { createService } from '../test/factories';
-import { obtainBackingServices } from '../scripts/local-servers/backing-services';
+import { obtainBackingServices } from '../scripts/local-servers';
 
 interface Options {
   appointments: number;

@@ -1,6 +1,6 @@
 /**
  * The embedded default: FerretDB on a private PostgreSQL cluster started by
- * scripts/local-servers/backing-services.ts (its own, whatever the global setup runs on).
+ * scripts/local-servers/ (its own, whatever the global setup runs on).
  *  - The GIN expression indexes of scripts/postgres/ferretdb-gin-indexes.sql
  *    serve the equality FerretDB pushes down (`_jsonb->'f' @> v`), per
  *    collection as listed there; other collections get `_id` only.
@@ -14,8 +14,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import mongoose from 'mongoose';
 import { isDuplicateKeyError } from '../../src/infra/mongo/object-ids';
-import { obtainBackingServices, type BackingServices } from '../../scripts/local-servers/backing-services';
-import { mongoPing, waitUntil } from '../../scripts/local-servers/probes';
+import {
+  mongoPing,
+  obtainBackingServices,
+  waitUntil,
+  type BackingServices,
+} from '../../scripts/local-servers';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 

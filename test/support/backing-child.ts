@@ -3,7 +3,7 @@
  * JSON line {mongoUri, describe} and then idles until killed: for tests of what
  * happens to the services when their owner dies.
  */
-import { obtainBackingServices } from '../../scripts/local-servers/backing-services';
+import { obtainBackingServices } from '../../scripts/local-servers';
 
 obtainBackingServices({ log: () => undefined }).then(
   (backing) => {
