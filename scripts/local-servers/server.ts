@@ -26,7 +26,7 @@ export interface LocalServerSpec {
   ready: () => Promise<boolean>;
   /** Default 60 s. */
   readyTimeoutMs?: number;
-  /** The supervisor removes `dir` when the server stops or its owner dies (not after kill()). */
+  /** `dir` is removed when the server is stopped or its owner dies (not after kill()). */
   throwaway?: boolean;
   stopSignal?: 'TERM' | 'INT';
 }
@@ -112,6 +112,8 @@ export class LocalServer {
   async stop(): Promise<void> {
     await this.proc?.stop();
     this.proc = undefined;
+    // the supervisor removed it, unless the server had exited by itself
+    if (this.spec.throwaway) fs.rmSync(this.spec.dir, { recursive: true, force: true });
   }
 
   /** Sends `signal` to the server process (not its supervisor). */

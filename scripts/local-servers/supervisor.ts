@@ -7,7 +7,8 @@
  * writes its child's pid to a pid file and stays until the child exits or the
  * pipe reaches EOF: the parent stopped it, or died in any way, even SIGKILL.
  * Then it sends the stop signal (TERM, or INT for PostgreSQL's fast shutdown),
- * SIGKILL after 10 s, and removes the throwaway directory if it was given one.
+ * SIGKILL after 10 s, and removes the throwaway directory if it was given one
+ * (only when told to stop: a child that exits by itself leaves its log to read).
  * A crash is simulated by SIGKILLing the whole process group (the one we
  * spawned: never anything found by name); that leaves the data in place.
  */
@@ -29,10 +30,12 @@ pidfile="$1"; cleanup="$2"; sig="$3"; shift 3
 "$@" </dev/null &
 child=$!
 echo "$child" > "$pidfile"
-trap 'kill -"$sig" "$child" 2>/dev/null' TERM INT HUP
+told=0
+trap 'told=1; kill -"$sig" "$child" 2>/dev/null' TERM INT HUP
 while kill -0 "$child" 2>/dev/null; do
   read -r -t 1 _; rc=$?
   if [ "$rc" -eq 0 ] || [ "$rc" -gt 128 ]; then continue; fi
+  told=1
   break
 done
 kill -"$sig" "$child" 2>/dev/null
@@ -40,7 +43,7 @@ i=0
 while kill -0 "$child" 2>/dev/null && [ "$i" -lt 100 ]; do sleep 0.1; i=$((i+1)); done
 kill -KILL "$child" 2>/dev/null
 wait "$child"; status=$?
-if [ -n "$cleanup" ]; then rm -rf -- "$cleanup"; fi
+if [ -n "$cleanup" ] && [ "$told" = 1 ]; then rm -rf -- "$cleanup"; fi
 exit "$status"
 `;
 
@@ -55,7 +58,7 @@ export interface SuperviseSpec {
   pidFile: string;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
-  /** A throwaway directory the supervisor removes once the child is gone (not after kill()). */
+  /** A throwaway directory the supervisor removes when told to stop (EOF, a signal; not after kill()). */
   removeOnExit?: string;
   /** The signal of a graceful stop (default TERM). */
   stopSignal?: 'TERM' | 'INT';
