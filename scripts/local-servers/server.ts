@@ -63,7 +63,7 @@ export class LocalServer {
 
   /**
    * Starts it (again: same port, same data) and waits until `ready`. On failure
-   * it is killed and the error carries the tail of its log.
+   * it is stopped and the error carries the tail of its log.
    */
   async start(timeoutMs = this.spec.readyTimeoutMs ?? 60_000): Promise<void> {
     if (this.running) return;
@@ -92,8 +92,8 @@ export class LocalServer {
       );
     } catch (err) {
       const tail = tailOf(this.logFile); // first: a throwaway dir goes with the stop
-      await this.stop(); // gently (a persistent PostgreSQL may be mid-recovery)
-      await this.untilPortFree(); // a retry must not find it there
+      // Gently (a persistent PostgreSQL may be mid-recovery); once stopped, its port is free for a retry.
+      await this.stop();
       const message = `${errorText(err)}${tail ? `\n--- ${this.logFile} (tail) ---\n${tail}` : ''}`;
       throw err instanceof ExitedDuringStartup ? new ExitedDuringStartup(message) : new Error(message);
     }
