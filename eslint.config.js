@@ -51,6 +51,24 @@ module.exports = tseslint.config(
     },
   },
   {
+    // Tooling runs local servers from scripts/local-servers, never from test code. The one exception
+    // left: bench/transition-cost.ts drives an in-process app through the test harness and factories.
+    files: ['scripts/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/test/**', '!**/test/factories', '!**/test/support/harness'],
+              message: 'dev and bench tooling do not import test code (local servers: scripts/local-servers)',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
     rules: { ...tseslint.configs.disableTypeChecked.rules, '@typescript-eslint/no-require-imports': 'off' },

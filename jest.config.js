@@ -3,7 +3,7 @@
  * Two projects:
  *  - unit:        pure logic, no I/O, no global setup.
  *  - integration: real MongoDB-wire + Redis obtained once per run by
- *                 test/support/global-setup.ts (see test/support/backing-services.ts)
+ *                 test/support/global-setup.ts (see scripts/local-servers/backing-services.ts)
  *                 and handed to workers as MONGODB_URI / REDIS_URL.
  * ts-jest transpiles only (tsconfig.jest.json sets isolatedModules); types are
  * checked by `npm run typecheck`.

@@ -22,7 +22,7 @@ import {
   ListAppointmentsRequest,
   ListSlotsRequest,
 } from '../src/gen/booking/v1/booking_service';
-import { obtainBackingServices, type BackingServices } from '../test/support/backing-services';
+import { obtainBackingServices, type BackingServices } from '../scripts/local-servers';
 import { databaseProcesses, treeCpuMs } from './lib/db-cpu';
 import { copyIndexes, MongoClient, wipe, type MongoClientT } from './lib/docs';
 import { call, failureLabel, failureOf, newClient, type BookingServiceClient } from './lib/grpc';
@@ -385,7 +385,7 @@ async function runBackend(
   if (!external && handler !== backend) {
     throw new Error(
       `asked for FerretDB on ${backend} (BOOKING_FERRETDB_BACKEND=${backend}), but the database started by ` +
-        `test/support/backing-services.ts runs ${handler ?? 'something unknown'} (${backing.describe}); ` +
+        `scripts/local-servers/backing-services.ts runs ${handler ?? 'something unknown'} (${backing.describe}); ` +
         'this checkout does not provide that backend',
     );
   }

@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --quick] [--no-profile|--profile] [--only=spread,hot,...] [--no-build]`
  *
- * Starts its own database and Redis (test/support/backing-services.ts with
+ * Starts its own database and Redis (scripts/local-servers/backing-services.ts with
  * BOOKING_BACKING=local, or MONGODB_URI/REDIS_URL when both are set), builds
  * the server once (`npm run build`), runs it as a child process through
  * bench/server-with-monitoring.ts, and runs the scenarios of BENCHMARKS.md with
@@ -15,11 +15,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Redis } from 'ioredis';
-import {
-  ferretdbBackend,
-  obtainBackingServices,
-  type BackingServices,
-} from '../test/support/backing-services';
+import { ferretdbBackend, obtainBackingServices, type BackingServices } from '../scripts/local-servers';
 import { copyIndexes, MongoClient, type MongoClientT } from './lib/docs';
 import { newClient, type BookingServiceClient } from './lib/grpc';
 import { CpuMeter, findPid, workers, type Worker } from './lib/procs';

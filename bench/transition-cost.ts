@@ -1,7 +1,7 @@
 /**
  * What claim transitions cost (`npx tsx bench/transition-cost.ts [-- --appointments=N --concurrency=C]`).
  *
- * Starts its own database and Redis (test/support/backing-services.ts, as `npm run bench` does; or
+ * Starts its own database and Redis (scripts/local-servers/backing-services.ts, as `npm run bench` does; or
  * MONGODB_URI/REDIS_URL), one service instance in this process, and measures, through the gRPC API:
  *   - cancel:  CancelAppointment of N booked appointments, C at a time;
  *   - confirm: BookSlot with the hold token of N held slots, C at a time;
@@ -11,7 +11,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { createService } from '../test/factories';
-import { obtainBackingServices } from '../test/support/backing-services';
+import { obtainBackingServices } from '../scripts/local-servers';
 
 interface Options {
   appointments: number;

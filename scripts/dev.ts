@@ -20,7 +20,7 @@ import * as path from 'node:path';
 import { mintToken } from './mint-token';
 import { devDataDir, hsSetupFromEnv, readOrCreateDevAuth, type HsSetup } from './dev-auth';
 import type { Logger } from '../src/logger';
-import { obtainBackingServices, redact, type BackingServices } from '../test/support/backing-services';
+import { obtainBackingServices, redact, type BackingServices } from './local-servers';
 
 const DEV_DB = 'booking_dev';
 const TOKEN_TTL_SECONDS = 12 * 3600;

@@ -4,7 +4,7 @@
 # Idempotent; runs `apt-get update` only when the install fails without it.
 #
 # The project never uses the system cluster the package may create and start
-# (on 127.0.0.1:5432): test/support/backing-services.ts runs a private cluster
+# (on 127.0.0.1:5432): scripts/local-servers/postgres.ts runs a private cluster
 # (initdb into its own data dir, its own port) as the unprivileged `postgres`
 # user the package creates, because PostgreSQL refuses to run as root.
 set -euo pipefail

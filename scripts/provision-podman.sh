@@ -210,7 +210,7 @@ build_ferretdb_pg_image() {
   printf 'root:x:0:0:root:/:/bin/sh\npostgres:x:70:70:PostgreSQL:/tmp:/bin/sh\n' >"$ctx/root/etc/passwd"
   printf 'root:x:0:\npostgres:x:70:\n' >"$ctx/root/etc/group"
   cp "$ROOT/scripts/postgres/provision.sh" "$ROOT/scripts/postgres/ferretdb-gin-indexes.sql" "$ctx/root/booking/postgres/"
-  # Same settings as test/support/backing-services.ts (startLocalPostgres): a
+  # Same settings as scripts/local-servers/postgres.ts: a
   # throw-away cluster on 127.0.0.1 inside the container, FerretDB's pool of
   # 400 under max_connections 450 (see FERRETDB_PG_POOL_MAX_CONNS there).
   cat >"$ctx/root/booking/entrypoint.sh" <<ENTRY

@@ -17,7 +17,7 @@ fi
 # 2. database binaries ---------------------------------------------------------------
 # ferretdb, PostgreSQL and redis-server, whatever the global setup will use
 # (MONGODB_URI/REDIS_URL, else a container engine, else local binaries; see
-# test/support/backing-services.ts): some tests start private servers of their
+# scripts/local-servers/backing-services.ts): some tests start private servers of their
 # own (the quick chaos run, test/integration/embedded-postgres.test.ts).
 # Each script does nothing when its binary is already there; a failed install
 # (e.g. no root) is reported and left to the tests that need it to say so.

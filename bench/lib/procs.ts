@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { PassRecord } from '../server-with-monitoring';
 import type { Job } from '../worker';
 
-export { freePort } from '../../test/support/probes';
+export { freePort } from '../../scripts/local-servers';
 
 export class Worker {
   private readonly child: ChildProcess;

@@ -15,7 +15,7 @@
 -- fly; so an event trigger indexes each new FerretDB table as it is created,
 -- and booking_tuning.ensure_all() brings existing tables up to date.
 --
--- Run by test/support/backing-services.ts (and the podman image's entrypoint)
+-- Run by scripts/local-servers/postgres.ts (and the podman image's entrypoint)
 -- in the `ferretdb` database as the cluster's superuser at every start,
 -- before FerretDB starts. Idempotent: editing the list below and restarting
 -- `npm run dev` adds the new indexes to a persistent cluster and drops the ones

@@ -1,7 +1,7 @@
 /** Small helpers shared by the chaos runner: a seeded PRNG, sleeping, ports, files. */
-import { freePort } from '../support/probes';
+import { freePort } from '../../scripts/local-servers';
 
-export { errorText, freePort, tailOf, waitUntil } from '../support/probes';
+export { errorText, freePort, sleep, tailOf, waitUntil } from '../../scripts/local-servers';
 
 /** mulberry32: a tiny deterministic PRNG, so `--seed` reproduces the choices (not the timing). */
 export class Rng {
@@ -57,9 +57,6 @@ export class Rng {
     return new Rng(Math.floor(this.next() * 4294967296));
   }
 }
-
-export const sleep = (ms: number): Promise<void> =>
-  new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 /** Several distinct free ports. */
 export async function freePorts(n: number): Promise<number[]> {

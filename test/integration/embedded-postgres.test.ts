@@ -1,6 +1,6 @@
 /**
  * The embedded default: FerretDB on a private PostgreSQL cluster started by
- * test/support/backing-services.ts (its own, whatever the global setup runs on).
+ * scripts/local-servers/ (its own, whatever the global setup runs on).
  *  - The GIN expression indexes of scripts/postgres/ferretdb-gin-indexes.sql
  *    serve the equality FerretDB pushes down (`_jsonb->'f' @> v`), per
  *    collection as listed there; other collections get `_id` only.
@@ -9,15 +9,17 @@
  *  - The cluster runs as an unprivileged user, and stops, its throwaway data
  *    dir removed, when its owner process is SIGKILLed.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import mongoose from 'mongoose';
 import { isDuplicateKeyError } from '../../src/infra/mongo/object-ids';
-import { obtainBackingServices, type BackingServices } from '../support/backing-services';
-import { mongoPing, waitUntil } from '../support/probes';
-
-const ROOT = path.resolve(__dirname, '..', '..');
+import {
+  mongoPing,
+  obtainBackingServices,
+  waitUntil,
+  type BackingServices,
+} from '../../scripts/local-servers';
+import { withOwner } from '../support/owner';
 
 /** Our own backing services: local binaries, FerretDB on PostgreSQL; Redis from the global setup. */
 function embeddedEnv(): NodeJS.ProcessEnv {
@@ -117,33 +119,19 @@ describe('FerretDB on the private PostgreSQL cluster', () => {
 
 describe('the private PostgreSQL cluster when its owner is SIGKILLed', () => {
   it('stops FerretDB and PostgreSQL and removes their throwaway data', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/backing-child.ts'], {
-      cwd: ROOT,
-      env: { ...embeddedEnv(), NODE_OPTIONS: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    try {
-      await waitUntil(() => output.includes('\n') || child.exitCode !== null, 120_000, 'backing-child');
-      const started = JSON.parse(output.split('\n')[0]!) as { mongoUri: string; describe: string };
-      const pgDir = dataDirOf(started.describe, 'postgres');
-      const ferretDir = dataDirOf(started.describe, 'ferretdb');
+    await withOwner<{ mongoUri: string; describe: string }, void>('backing', embeddedEnv(), async (owner) => {
+      const pgDir = dataDirOf(owner.started.describe, 'postgres');
+      const ferretDir = dataDirOf(owner.started.describe, 'ferretdb');
       expect(fs.existsSync(path.join(pgDir, 'pgdata', 'postmaster.pid'))).toBe(true);
-      expect(await mongoPing(started.mongoUri)).toBe(true);
+      expect(await mongoPing(owner.started.mongoUri)).toBe(true);
 
-      child.kill('SIGKILL');
-      await exited;
+      await owner.sigkill();
       await waitUntil(
         () => !fs.existsSync(pgDir) && !fs.existsSync(ferretDir),
         60_000,
         `removal of ${pgDir} and ${ferretDir}`,
       );
-      expect(await mongoPing(started.mongoUri)).toBe(false);
-    } finally {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    }
+      expect(await mongoPing(owner.started.mongoUri)).toBe(false);
+    });
   }, 180_000);
 });

@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createTestPki, type TestPki } from '../support/certs';
 import { startTestApp, type TestApp } from '../support/harness';
-import { freePort } from '../support/probes';
+import { freePort } from '../../scripts/local-servers';
 
 const REPO = path.resolve(__dirname, '../..');
 const BASE_ENV = { RECONCILER_ENABLED: 'false', METRICS_ENABLED: 'false' };

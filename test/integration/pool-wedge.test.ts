@@ -5,7 +5,7 @@
  * FerretDB's findAndModify on PostgreSQL holds one pooled connection (its
  * query's rows) while it takes a second (the update); with FerretDB's default
  * pool of 50 connections, 50 of them in flight deadlock until FerretDB
- * restarts (test/support/backing-services.ts sizes the pool above it).
+ * restarts (scripts/local-servers/postgres.ts sizes the pool above it).
  *
  * 1. The database itself: two driver clients with the service's pool size, 150
  *    concurrent findOneAndUpdate each (with FerretDB's default pool of 50 this

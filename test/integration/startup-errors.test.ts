@@ -13,7 +13,7 @@ import { startApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { mongoUriFor, requireEnv, uniqueDatabaseName } from '../support/harness';
-import { freePort } from '../support/probes';
+import { freePort } from '../../scripts/local-servers';
 
 const REPO = path.resolve(__dirname, '../..');
 

@@ -3,7 +3,7 @@
  * per run and hands them to test workers through MONGODB_URI / REDIS_URL
  * (workers inherit process.env). Tests derive their own database names.
  */
-import { obtainBackingServices, type BackingServices } from './backing-services';
+import { obtainBackingServices, type BackingServices } from '../../scripts/local-servers';
 
 export const BACKING_GLOBAL = '__bookingBackingServices';
 

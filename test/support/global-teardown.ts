@@ -1,5 +1,5 @@
 /** Jest globalTeardown for the integration project: stops what globalSetup started. */
-import type { BackingServices } from './backing-services';
+import type { BackingServices } from '../../scripts/local-servers';
 import { BACKING_GLOBAL } from './global-setup';
 
 export default async function globalTeardown(): Promise<void> {

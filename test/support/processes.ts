@@ -2,35 +2,29 @@
  * Private backing-service processes for outage tests: a redis-server or a
  * FerretDB that a test can kill (SIGKILL, like a crash) and start again on the
  * same port and data directory, without touching the shared services of the
- * global setup.
- *
- * Each process runs under a small bash supervisor in its own process group,
- * whose stdin is a pipe from this (worker) process: if the worker dies without
- * running its afterAll, EOF on that pipe makes the supervisor kill the server.
- * Killing is by process group id (the one we spawned), never by name.
+ * global setup. They are scripts/local-servers' LocalServer: its supervisor
+ * kills them if the test worker dies without running its afterAll, and kills
+ * by the process group it spawned, never by name.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import type * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePort, isExecutable, mongoPing, portFree, redisPing } from './probes';
+import {
+  ferretdbArgs,
+  freePort,
+  LocalServer,
+  mongoPing,
+  type LocalServerSpec,
+  redisArgs,
+  redisPing,
+  requireFerretdb,
+  requireRedisServer,
+  sleep,
+} from '../../scripts/local-servers';
+
+export { sleep };
 
 const READY_TIMEOUT_MS = 30_000;
-
-/** Runs "$@" until it exits or our stdin reaches EOF, then kills it. */
-const SUPERVISOR = `
-"$@" </dev/null &
-child=$!
-trap 'kill -KILL "$child" 2>/dev/null; exit 0' TERM INT HUP
-while kill -0 "$child" 2>/dev/null; do
-  read -r -t 1 _; rc=$?
-  if [ "$rc" -eq 0 ] || [ "$rc" -gt 128 ]; then continue; fi
-  break
-done
-kill -KILL "$child" 2>/dev/null
-wait "$child"
-`;
 
 export interface KillableServer {
   readonly name: string;
@@ -46,177 +40,71 @@ export interface KillableServer {
   dispose(): Promise<void>;
 }
 
-interface Spec {
-  name: string;
-  port: number;
-  dir: string;
-  uri: string;
-  command: () => [string, string[]];
-  ready: () => Promise<boolean>;
-}
-
-class SupervisedServer implements KillableServer {
-  private child: ChildProcess | undefined;
-  private exited: Promise<void> = Promise.resolve();
-  private disposed = false;
-
-  constructor(private readonly spec: Spec) {}
-
-  get name(): string {
-    return this.spec.name;
-  }
-  get port(): number {
-    return this.spec.port;
-  }
-  get uri(): string {
-    return this.spec.uri;
-  }
-  get running(): boolean {
-    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  async start(): Promise<void> {
-    if (this.disposed) throw new Error(`${this.name} was disposed`);
-    if (this.running) return;
-    const [cmd, args] = this.spec.command();
-    const logFd = fs.openSync(path.join(this.spec.dir, 'server.log'), 'a');
-    let child: ChildProcess;
-    try {
-      child = spawn('bash', ['-c', SUPERVISOR, `test-supervisor(${this.name})`, cmd, ...args], {
-        stdio: ['pipe', logFd, logFd],
-        detached: true, // own process group: kill() reaches the supervisor and the server
-      });
-    } finally {
-      fs.closeSync(logFd);
-    }
-    child.unref();
-    const lifeline = child.stdin as net.Socket | null;
-    lifeline?.unref();
-    lifeline?.on('error', () => undefined);
-    this.child = child;
-    this.exited = new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.once('error', () => resolve());
-    });
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    for (;;) {
-      if (!this.running) throw new Error(`${this.name} exited during start-up:\n${this.logTail()}`);
-      if (await this.spec.ready()) return;
-      if (Date.now() > deadline) {
-        await this.kill();
-        throw new Error(`${this.name} not ready on port ${this.port}:\n${this.logTail()}`);
-      }
-      await sleep(100);
-    }
-  }
-
-  async kill(): Promise<void> {
-    const child = this.child;
-    if (!child?.pid) return;
-    if (this.running) {
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    await this.exited;
-    this.child = undefined;
-    // The server is in the group too; wait until its port is closed.
-    const deadline = Date.now() + 10_000;
-    while (!(await portFree(this.port)) && Date.now() < deadline) await sleep(50);
-  }
-
-  async dispose(): Promise<void> {
-    if (this.disposed) return;
-    this.disposed = true;
-    await this.kill();
-    fs.rmSync(this.spec.dir, { recursive: true, force: true });
-  }
-
-  private logTail(): string {
-    try {
-      return fs
-        .readFileSync(path.join(this.spec.dir, 'server.log'), 'utf8')
-        .trimEnd()
-        .split('\n')
-        .slice(-20)
-        .join('\n');
-    } catch {
-      return '';
-    }
-  }
-}
-
 /** A redis-server with no persistence on a free port (started). */
 export async function startPrivateRedis(): Promise<KillableServer> {
+  const bin = requireRedisServer();
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'booking-test-redis-'));
-  const server = new SupervisedServer({
+  return startKillable(`redis://127.0.0.1:${port}`, {
     name: 'redis-server',
     port,
     dir,
-    uri: `redis://127.0.0.1:${port}`,
-    command: () => [
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'],
-    ],
+    command: bin,
+    args: redisArgs(port, dir),
     ready: () => redisPing(port),
   });
-  await startOrDispose(server);
-  return server;
 }
 
 /** A FerretDB (SQLite handler) on a free port with its own data dir (started). */
 export async function startPrivateFerretdb(): Promise<KillableServer> {
-  const bin = ferretdbBinary();
+  const { bin } = requireFerretdb();
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'booking-test-ferretdb-'));
-  fs.mkdirSync(path.join(dir, 'sqlite'));
-  fs.mkdirSync(path.join(dir, 'state'));
   const uri = `mongodb://127.0.0.1:${port}/`;
-  const server = new SupervisedServer({
+  return startKillable(uri, {
     name: 'ferretdb',
     port,
     dir,
-    uri,
-    command: () => [
-      bin,
-      [
-        '--handler=sqlite',
-        `--sqlite-url=file:${path.join(dir, 'sqlite')}/`,
-        `--state-dir=${path.join(dir, 'state')}`,
-        `--listen-addr=127.0.0.1:${port}`,
-        '--debug-addr=-',
-        '--telemetry=disable',
-        '--log-level=warn',
-      ],
-    ],
+    command: bin,
+    args: ferretdbArgs({ handler: 'sqlite' }, dir, port),
     ready: () => mongoPing(uri),
   });
-  await startOrDispose(server);
-  return server;
 }
 
-async function startOrDispose(server: KillableServer): Promise<void> {
+/** Throwaway: the supervisor removes the dir if the worker dies; dispose() removes it otherwise. */
+async function startKillable(
+  uri: string,
+  spec: Omit<LocalServerSpec, 'throwaway' | 'readyTimeoutMs'>,
+): Promise<KillableServer> {
+  const server = new LocalServer({ ...spec, throwaway: true, readyTimeoutMs: READY_TIMEOUT_MS });
+  let disposed = false;
+  const killable: KillableServer = {
+    name: server.name,
+    port: server.port,
+    uri,
+    get running() {
+      return server.running;
+    },
+    start: () => {
+      if (disposed) return Promise.reject(new Error(`${server.name} was disposed`));
+      return server.start();
+    },
+    kill: () => server.kill(),
+    dispose: async () => {
+      if (disposed) return;
+      disposed = true;
+      await server.kill();
+      fs.rmSync(server.dir, { recursive: true, force: true });
+    },
+  };
   try {
-    await server.start();
+    await killable.start();
   } catch (err) {
-    await server.dispose();
+    await killable.dispose();
     throw err;
   }
+  return killable;
 }
-
-function ferretdbBinary(): string {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    const candidate = path.join(dir, 'ferretdb');
-    if (dir && isExecutable(candidate)) return candidate;
-  }
-  if (isExecutable('/root/go/bin/ferretdb')) return '/root/go/bin/ferretdb';
-  throw new Error('ferretdb not found on PATH or at /root/go/bin/ferretdb');
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Polls `check` until it returns a value other than undefined (a throw counts

@@ -11,7 +11,7 @@ export interface MongoOptions {
 /**
  * Commands one instance can have in flight at the database. FerretDB's own
  * pool must exceed what all instances together can have in flight (see
- * test/support/backing-services.ts, FERRETDB_PG_POOL_MAX_CONNS).
+ * scripts/local-servers/postgres.ts, FERRETDB_PG_POOL_MAX_CONNS).
  */
 export const MONGO_MAX_POOL_SIZE = 50;
 

@@ -1,7 +1,7 @@
 /**
- * Small process and network helpers shared by the test support code, the
- * chaos runner and the benchmark: free ports, readiness probes for MongoDB-wire
- * servers and Redis, polling, log tails.
+ * Small process and network helpers of the local servers, also used by the
+ * tests, the chaos runner and the benchmark: free ports, readiness probes for
+ * MongoDB-wire servers and Redis, replica-set initiation, polling, log tails.
  */
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -27,15 +27,6 @@ export function portFree(port: number): Promise<boolean> {
     srv.once('error', () => resolve(false));
     srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
-}
-
-export function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
 }
 
 /** Whether a MongoDB-wire server answers `ping` at `uri` (the driver mongoose ships, loaded on first use). */
@@ -100,3 +91,43 @@ export function tailOf(file: string, lines = 20): string {
 }
 
 export const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** Whether a process with this pid exists (possibly another user's). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export const sleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+/** Makes a single-node replica set `rs0` of the mongod at `directUri` (again: a no-op) and waits for its primary. */
+export async function initiateReplicaSet(
+  directUri: string,
+  memberHost: string,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const mongoose = await import('mongoose');
+  const { MongoClient } = (mongoose.default ?? mongoose).mongo;
+  const client = new MongoClient(directUri, { serverSelectionTimeoutMS: 20_000, directConnection: true });
+  try {
+    const admin = client.db('admin');
+    try {
+      await admin.command({ replSetInitiate: { _id: 'rs0', members: [{ _id: 0, host: memberHost }] } });
+    } catch (err) {
+      // 23 = AlreadyInitialized
+      if ((err as { code?: number }).code !== 23) throw err;
+    }
+    await waitUntil(
+      async () => (await admin.command({ hello: 1 })).isWritablePrimary === true,
+      timeoutMs,
+      'replica set primary',
+    );
+  } finally {
+    await client.close(true).catch(() => {});
+  }
+}
