@@ -4,9 +4,11 @@
  * Redlock quorum over three independent Redis nodes surviving one's death.
  */
 import { get } from 'node:http';
+import { Redis } from 'ioredis';
 import { Types } from 'mongoose';
 import { WatchEventType } from '../../src/gen/booking/v1/booking_service';
 import { SlotStatus } from '../../src/gen/booking/v1/resources';
+import { RedlockSlotGate } from '../../src/infra/redis/slot-gate';
 import { serviceWithSlots } from '../factories';
 import {
   decodeError,
@@ -178,6 +180,41 @@ describe('the lock over three independent Redis nodes (Redlock quorum)', () => {
   afterAll(async () => {
     await t?.stop();
     for (const n of nodes) await n.dispose();
+  });
+
+  it('tries again after a split vote (a minority of nodes held, another down) instead of answering busy', async () => {
+    // Node 1 down, node 0 held by another attempt that cannot reach a majority
+    // either: the first try takes node 2 only and is refused. That holder lets
+    // go as soon as it sees the try (the set on node 2), as a losing attempt of
+    // a split does; the retry then takes nodes 0 and 2.
+    const [n0, n1, n2] = nodes as [KillableServer, KillableServer, KillableServer];
+    const key = 'booking:lock:slot:split-vote';
+    const clients = [n0, n1, n2].map((n) => new Redis(n.uri, { lazyConnect: true, maxRetriesPerRequest: 0 }));
+    const watcher = new Redis(n2.uri);
+    const holder = new Redis(n0.uri);
+    try {
+      await n1.kill();
+      await watcher.config('SET', 'notify-keyspace-events', 'K$');
+      await watcher.subscribe(`__keyspace@0__:${key}`);
+      let triesSeen = 0;
+      watcher.on('message', (_channel: string, event: string) => {
+        if (event !== 'set') return;
+        triesSeen += 1;
+        void holder.del(key);
+      });
+      await holder.set(key, 'another-attempt', 'PX', 60_000);
+      const gate = new RedlockSlotGate(clients, 10_000, holder, 0);
+      const result = await gate.tryAcquire('split-vote');
+      expect(result.outcome).toBe('acquired');
+      // Refused once, then taken: node 2 saw two tries (its notifications may trail the answer).
+      await until(() => triesSeen >= 2, 'a second try on node 2');
+      if (result.outcome === 'acquired') await result.release();
+    } finally {
+      watcher.disconnect();
+      holder.disconnect();
+      for (const c of clients) c.disconnect();
+      await n1.start();
+    }
   });
 
   it('keeps booking correctly when one node dies during a burst', async () => {

@@ -71,22 +71,34 @@ export class RedlockSlotGate implements SlotGate {
   }
 
   private async lock(slotId: string, repair: boolean): Promise<GateResult> {
-    try {
-      const keys = [this.keyPrefix + slotId];
-      if (repair) keys.push(this.repairPrefix + slotId);
-      const lock = await this.redlock.acquire(keys, this.ttlMs);
-      return {
-        outcome: 'acquired',
-        release: async () => {
-          // A failed release is harmless: the lease expires by itself.
-          await lock.release().catch(() => undefined);
-        },
-      };
-    } catch (err) {
-      if (await isHeldByAnother(err)) {
-        return { outcome: 'busy', byRepair: !repair && (await this.heldByRepair(slotId)) };
+    const keys = [this.keyPrefix + slotId];
+    if (repair) keys.push(this.repairPrefix + slotId);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const lock = await this.redlock.acquire(keys, this.ttlMs);
+        return {
+          outcome: 'acquired',
+          release: async () => {
+            // A failed release is harmless: the lease expires by itself.
+            await lock.release().catch(() => undefined);
+          },
+        };
+      } catch (err) {
+        const refusal = await refusalOf(err, this.clients.length);
+        // A split vote: with several nodes (one of them perhaps down),
+        // concurrent attempts can each take some nodes and none a majority;
+        // each gives back what it took, so nobody holds the slot and refusing
+        // would leave it unbooked. Retry after a random pause (Redlock's own
+        // remedy), a bounded number of times.
+        if (refusal === 'split' && attempt < SPLIT_RETRIES) {
+          await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * SPLIT_JITTER_MS));
+          continue;
+        }
+        if (refusal !== 'unavailable') {
+          return { outcome: 'busy', byRepair: !repair && (await this.heldByRepair(slotId)) };
+        }
+        return { outcome: 'unavailable', error: err instanceof Error ? err : new Error(String(err)) };
       }
-      return { outcome: 'unavailable', error: err instanceof Error ? err : new Error(String(err)) };
     }
   }
 
@@ -108,14 +120,25 @@ export class RedlockSlotGate implements SlotGate {
   }
 }
 
+/** How often a lock attempt lost in a split vote is retried, and the random part of the pause before. */
+const SPLIT_RETRIES = 2;
+const SPLIT_JITTER_MS = 20;
+
 /**
- * True when the lock was refused because somebody holds it: at least one node
- * said so. Refusals made only of connection errors mean Redis is unavailable.
+ * Why the lock was refused: `held` when a majority of the nodes said another
+ * lock holds the slot; `split` when some did but fewer than a majority, so
+ * nobody may hold it (concurrent attempts each took some nodes, or a node is
+ * down); `unavailable` when the refusals are only connection errors (Redis is
+ * unavailable). With one node, a refusal by a holder is always `held`.
  */
-async function isHeldByAnother(err: unknown): Promise<boolean> {
-  if (!(err instanceof ExecutionError)) return false;
+async function refusalOf(err: unknown, nodes: number): Promise<'held' | 'split' | 'unavailable'> {
+  if (!(err instanceof ExecutionError)) return 'unavailable';
   const stats = await Promise.all(err.attempts);
-  return stats.some((s) => [...s.votesAgainst.values()].some((e) => e instanceof ResourceLockedError));
+  const lockedBy = (s: (typeof stats)[number]) =>
+    [...s.votesAgainst.values()].filter((e) => e instanceof ResourceLockedError).length;
+  const most = Math.max(0, ...stats.map(lockedBy));
+  if (most === 0) return 'unavailable';
+  return most >= Math.floor(nodes / 2) + 1 ? 'held' : 'split';
 }
 
 /** The gate switched off by configuration: every request goes to the database. */
