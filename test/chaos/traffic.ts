@@ -408,7 +408,7 @@ class VirtualClient {
     const { userId } = this.truth;
     const slotId = this.t.pickTarget(this.rng);
     const requestId = randomUUID();
-    const req: pb.BookSlotRequest = { slotId, userId, serviceId, holdToken: '', requestId };
+    const req: pb.BookSlotRequest = { slotId, userId, serviceId, holdToken: '', requestId, partySize: 0 };
     const out = await this.t.call('book', this.rng, requestId, (c, md, deadline) =>
       unary(c, c.bookSlot, req, md, deadline),
     );
@@ -441,7 +441,7 @@ class VirtualClient {
     const slotId = this.t.pickTarget(this.rng);
     const ttlSeconds = this.rng.int(1, 3);
     const requestId = randomUUID();
-    const req: pb.HoldSlotRequest = { slotId, userId, ttlSeconds, requestId };
+    const req: pb.HoldSlotRequest = { slotId, userId, ttlSeconds, requestId, partySize: 0 };
     const out = await this.t.call('hold', this.rng, requestId, (c, md, deadline) =>
       unary(c, c.holdSlot, req, md, deadline),
     );
@@ -490,6 +490,7 @@ class VirtualClient {
       serviceId: '',
       holdToken: h.token,
       requestId,
+      partySize: 0,
     };
     const out = await this.t.call('confirm', this.rng, requestId, (c, md, deadline) =>
       unary(c, c.bookSlot, req, md, deadline),
