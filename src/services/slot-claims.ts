@@ -49,6 +49,12 @@ export interface SlotClaimsDeps {
 
 /** How often a request waiting for a repair to let go of a slot's gate tries again. */
 const REPAIR_POLL_MS = 20;
+/**
+ * How often a request waiting for the gate of a slot of several places tries
+ * again (plus as much jitter): a crowd waits there, and each try is a lock
+ * attempt and a marker read in Redis.
+ */
+const PLACES_POLL_MS = 50;
 
 /** Who a slot projection should point at for an active claim. */
 export const ownerOf = (claim: ClaimRecord): SlotOwner =>
@@ -137,7 +143,8 @@ export class SlotClaims {
       gate.outcome === 'busy' &&
       ((gate.byRepair && Date.now() < waitUntil) || (gate.places === true && Date.now() < placesUntil))
     ) {
-      await new Promise((resolve) => setTimeout(resolve, REPAIR_POLL_MS + Math.random() * REPAIR_POLL_MS));
+      const poll = gate.byRepair ? REPAIR_POLL_MS : PLACES_POLL_MS + Math.random() * PLACES_POLL_MS;
+      await new Promise((resolve) => setTimeout(resolve, poll));
       gate = await tryGate();
     }
     if (gate.outcome === 'taken') {
