@@ -4,8 +4,10 @@
  * gate off (every call reaches FerretDB, whose conditional update is not
  * atomic), of one place each, then of mixed parties (1 to 3). Exactly the
  * places answered are taken; the ledger, the active claims and the slot's
- * projection agree (read from the database). Fails with the ledger's unique
- * `_id` removed (two changes n+1 would both be written).
+ * projection agree (read from the database). Checked to fail with the entry
+ * insert replaced by a read-then-write (an existence check, then an upsert:
+ * what a conditional update is on FerretDB): 300 of 300 bookings succeeded,
+ * and 600 places were answered with parties.
  */
 import { status } from '@grpc/grpc-js';
 import type { BookSlotResponse } from '../../src/gen/booking/v1/booking_service';
