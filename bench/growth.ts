@@ -151,6 +151,8 @@ const SCENARIO_CONFIG = (quick: boolean): Config => ({
   hot: quick
     ? { slots: 10, perSlot: 50, retries: 3, backoffMs: 50, floorMaxMs: 60_000 }
     : { slots: 100, perSlot: 500, retries: 3, backoffMs: 50, floorMaxMs: 240_000 },
+  // Not run by --growth (its scenarios are spread, hot and history); required by the type.
+  places: { slots: 10, capacity: 5, perSlot: 50, retries: 3, backoffMs: 50 },
   fanout: [],
   generation: { days: 30 },
   history: { appointments: 1_000, pageSize: 50, rounds: 1 },

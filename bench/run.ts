@@ -23,11 +23,13 @@ import type { ProfileSummary } from './lib/profile';
 import { log, RESULTS, ROOT, sh, startServer, transpileWrapper } from './lib/server';
 import type { Summary } from './lib/stats';
 import { growthMain } from './growth';
+import { places } from './places-scenario';
 import { fanout, generation, history, hot, spread, waitForServer, type Config, type Ctx } from './scenarios';
 
 const FULL: Config = {
   spread: { clients: 64, slotsPerClient: 40, durationMs: 30_000, clientPoints: [1, 16, 64] },
   hot: { slots: 100, perSlot: 500, retries: 3, backoffMs: 50, floorMaxMs: 240_000 },
+  places: { slots: 100, capacity: 20, perSlot: 500, retries: 3, backoffMs: 50 },
   fanout: [
     { subscribers: 1_000, durationMs: 10_000, intervalMs: 10 },
     { subscribers: 10_000, durationMs: 5_000, intervalMs: 10 },
@@ -39,12 +41,13 @@ const FULL: Config = {
 const QUICK: Config = {
   spread: { clients: 64, slotsPerClient: 10, durationMs: 5_000, clientPoints: [64] },
   hot: { slots: 10, perSlot: 50, retries: 3, backoffMs: 50, floorMaxMs: 60_000 },
+  places: { slots: 10, capacity: 5, perSlot: 50, retries: 3, backoffMs: 50 },
   fanout: [{ subscribers: 100, durationMs: 3_000, intervalMs: 10 }],
   generation: { days: 30 },
   history: { appointments: 1_000, pageSize: 50, rounds: 1 },
 };
 
-const SCENARIOS = ['generation', 'spread', 'hot', 'history', 'fanout'] as const;
+const SCENARIOS = ['generation', 'spread', 'hot', 'places', 'history', 'fanout'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
 interface Options {
@@ -89,7 +92,7 @@ function parseArgs(argv: string[]): Options {
     else if (a.startsWith('--spread-clients=')) opts.spreadClients = counts(a, a.slice(17));
     else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'npm run bench [-- --quick] [--profile|--no-profile] [--only=generation,spread,hot,history,fanout] [--fanout=1000,10000] [--spread-clients=1,16,64] [--no-build]\n' +
+        'npm run bench [-- --quick] [--profile|--no-profile] [--only=generation,spread,hot,places,history,fanout] [--fanout=1000,10000] [--spread-clients=1,16,64] [--no-build]\n' +
           '       npm run bench -- --growth [--quick] [--sizes=1000,20000,100000] [--backends=sqlite,postgresql] ... (--growth --help)\n',
       );
       process.exit(0);
@@ -538,6 +541,7 @@ async function main(): Promise<void> {
       await runOne(n === cfg.spread.clients ? 'spread' : `spread_${n}`, () => spread(ctx, n));
   }
   if (opts.only.has('hot')) await runOne('hot', () => hot(ctx));
+  if (opts.only.has('places')) await runOne('places', () => places(ctx));
   if (opts.only.has('history')) await runOne('history', () => history(ctx));
   if (opts.only.has('fanout')) {
     for (const f of cfg.fanout) {

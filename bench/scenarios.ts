@@ -23,6 +23,8 @@ export interface Config {
   /** `clientPoints`: the client counts the spread scenario runs at (each against its floor). */
   spread: { clients: number; slotsPerClient: number; durationMs: number; clientPoints: number[] };
   hot: { slots: number; perSlot: number; retries: number; backoffMs: number; floorMaxMs: number };
+  /** Hot slots of several places (bench/places-scenario.ts). */
+  places: { slots: number; capacity: number; perSlot: number; retries: number; backoffMs: number };
   fanout: { subscribers: number; durationMs: number; intervalMs: number }[];
   generation: { days: number };
   history: { appointments: number; pageSize: number; rounds: number };
@@ -52,13 +54,13 @@ interface Counters {
   redis: Record<string, number>;
 }
 
-const counters = (ctx: Ctx): Promise<Counters> => control<Counters>(ctx.controlPort, '/counters');
-const rpcStats = (ctx: Ctx, reset = false): Promise<Record<string, MethodStats>> =>
+export const counters = (ctx: Ctx): Promise<Counters> => control<Counters>(ctx.controlPort, '/counters');
+export const rpcStats = (ctx: Ctx, reset = false): Promise<Record<string, MethodStats>> =>
   control(ctx.controlPort, `/rpc${reset ? '?reset=1' : ''}`);
 
 const summary = (parts: HistogramJson[]): Summary => mergeAll(parts).summary();
 const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
-const outcomes = (rs: JobResult[]): Record<string, number> => {
+export const outcomes = (rs: JobResult[]): Record<string, number> => {
   const out: Record<string, number> = {};
   for (const r of rs) for (const [k, v] of Object.entries(r.outcomes)) out[k] = (out[k] ?? 0) + v;
   return out;
@@ -68,23 +70,23 @@ const opsOf = (rs: JobResult[]): Record<string, number> => {
   for (const r of rs) for (const [k, v] of Object.entries(r.ops ?? {})) out[k] = (out[k] ?? 0) + v;
   return out;
 };
-const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 10 ** digits;
+export const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
 /** Splits `xs` into `n` nearly equal consecutive parts. */
-function split<T>(xs: readonly T[], n: number): T[][] {
+export function split<T>(xs: readonly T[], n: number): T[][] {
   return Array.from({ length: n }, (_, i) =>
     xs.slice(Math.floor((i * xs.length) / n), Math.floor(((i + 1) * xs.length) / n)),
   );
 }
 
 /** Midnight UTC, `days` from now. */
-const utcMidnight = (days: number): Date => {
+export const utcMidnight = (days: number): Date => {
   const d = new Date();
   return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + days));
 };
 
 /** A 24-hour UTC service with `minutes`-long slots, created through the API. */
-async function createService(ctx: Ctx, name: string, minutes: number): Promise<string> {
+export async function createService(ctx: Ctx, name: string, minutes: number): Promise<string> {
   const res = await call(
     ctx.rpc,
     ctx.rpc.createService,
@@ -103,7 +105,7 @@ async function createService(ctx: Ctx, name: string, minutes: number): Promise<s
   return res.service!.id;
 }
 
-async function insertSlots(db: Db, docs: SlotDoc[]): Promise<void> {
+export async function insertSlots(db: Db, docs: SlotDoc[]): Promise<void> {
   for (let i = 0; i < docs.length; i += 5_000)
     await db.collection<SlotDoc>('slots').insertMany(docs.slice(i, i + 5_000));
 }
@@ -126,14 +128,14 @@ async function profileServer(ctx: Ctx, name: string): Promise<() => Promise<Prof
   };
 }
 
-const startIn = (ms: number): number => Date.now() + ms;
+export const startIn = (ms: number): number => Date.now() + ms;
 
 interface ServerWatch {
   /** What the server logged (warn and above) and how its event loop fared since `watchServer`. */
   finish(): Promise<{ serverLog: Record<string, number>; eventLoopDelay: unknown }>;
 }
 
-async function watchServer(ctx: Ctx): Promise<ServerWatch> {
+export async function watchServer(ctx: Ctx): Promise<ServerWatch> {
   const offset = fs.statSync(ctx.serverLog).size;
   await control(ctx.controlPort, '/eventloop?reset=1');
   return {

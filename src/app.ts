@@ -12,6 +12,8 @@ import { JwtVerifier } from './infra/auth/jwt-verifier';
 import { Metrics, startMetricsServer } from './infra/metrics/metrics';
 import { connectRedis, waitForRedis } from './infra/redis/connection';
 import { OpenSlotGate, RedlockSlotGate } from './infra/redis/slot-gate';
+import { MongoPlacesLedger } from './infra/mongo/places.repository';
+import { SlotPlaces } from './services/slot-places';
 import { RedisSlotEventLog } from './infra/redis/slot-event-log';
 import { createLogger, type Logger } from './logger';
 import {
@@ -132,6 +134,15 @@ export async function startApp(config: AppConfig, opts: { logger?: Logger } = {}
         )
       : new OpenSlotGate();
     const idempotency = new Idempotency(requests, clock);
+    const placesLedger = new MongoPlacesLedger(models);
+    const places = new SlotPlaces({
+      ledger: placesLedger,
+      slots,
+      claims,
+      gate,
+      events,
+      clock,
+    });
     const slotClaims = new SlotClaims({
       slots,
       services,
@@ -141,6 +152,8 @@ export async function startApp(config: AppConfig, opts: { logger?: Logger } = {}
       clock,
       lockFailureMode: config.lock.failureMode,
       repairWaitMs: config.lock.repairWaitMs,
+      placesWaitMs: config.lock.placesWaitMs,
+      places,
       logger,
     });
     reconciler = new Reconciler({
@@ -148,6 +161,7 @@ export async function startApp(config: AppConfig, opts: { logger?: Logger } = {}
       claims,
       requests,
       slotClaims,
+      placesLedger,
       republish: (changed) => events.republish(changed),
       clock,
       logger: logger.child({ component: 'reconciler' }),

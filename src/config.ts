@@ -91,6 +91,7 @@ const schema = z.object({
   BOOKING_LOCK_TTL_MS: int(100, 60_000).default(2_000),
   BOOKING_LOCK_FAILURE_MODE: oneOf(['proceed', 'reject']).default('proceed'),
   BOOKING_LOCK_REPAIR_WAIT_MS: int(0, 10_000).default(500),
+  BOOKING_LOCK_PLACES_WAIT_MS: int(0, 10_000).default(2_000),
   BOOKING_TAKEN_MARKER_TTL_MS: int(0, 60_000).default(3_000),
   MAX_SLOTS_PER_GENERATION: int(1, 1_000_000).default(40_000),
   /** How long a service read is served from memory (0: always read the database). */
@@ -212,6 +213,8 @@ export interface AppConfig {
     takenMarkerTtlMs: number;
     /** How long a request waits for a slot's gate held by a background repair. */
     repairWaitMs: number;
+    /** How long a request waits for the gate of a slot of several places held by another booker. */
+    placesWaitMs: number;
   };
   maxSlotsPerGeneration: number;
   serviceCacheTtlMs: number;
@@ -269,6 +272,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       failureMode: c.BOOKING_LOCK_FAILURE_MODE,
       takenMarkerTtlMs: c.BOOKING_TAKEN_MARKER_TTL_MS,
       repairWaitMs: c.BOOKING_LOCK_REPAIR_WAIT_MS,
+      placesWaitMs: c.BOOKING_LOCK_PLACES_WAIT_MS,
     },
     maxSlotsPerGeneration: c.MAX_SLOTS_PER_GENERATION,
     serviceCacheTtlMs: c.SERVICE_CACHE_TTL_MS,

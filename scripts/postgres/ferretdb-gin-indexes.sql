@@ -37,6 +37,7 @@ LANGUAGE sql IMMUTABLE AS $$
     WHEN 'appointments'      THEN ARRAY['_id', 'slotClaim', 'userId', 'status', 'updatedBucket', 'voidBucket']
     WHEN 'claim_transitions' THEN ARRAY['_id']
     WHEN 'service_changes'   THEN ARRAY['_id']
+    WHEN 'slot_places'       THEN ARRAY['_id', 'updatedBucket']
     WHEN 'request_log'       THEN ARRAY['_id', 'createdBucket']
     WHEN 'migrations'        THEN ARRAY['_id']
     ELSE ARRAY['_id']

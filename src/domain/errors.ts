@@ -37,6 +37,10 @@ export const DOMAIN_REASONS = [
   'NOT_YOUR_USER',
   'TOO_MANY_STREAMS',
   'MALFORMED_REQUEST',
+  'SLOT_FULL',
+  'NOT_ENOUGH_PLACES',
+  'PARTY_TOO_LARGE',
+  'ALREADY_BOOKED',
 ] as const;
 
 export type DomainReason = (typeof DOMAIN_REASONS)[number];

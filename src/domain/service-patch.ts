@@ -19,6 +19,7 @@ export const UPDATABLE_PATHS = [
   'slot_duration_minutes',
   'active',
   'provider_id',
+  'capacity',
 ] as const;
 export type UpdatablePath = (typeof UPDATABLE_PATHS)[number];
 
@@ -33,7 +34,9 @@ export const OUTPUT_ONLY_PATHS: readonly string[] = [
 
 /**
  * What `*` stands for: every updatable field but `provider_id` (giving a
- * service to another provider is only ever done by naming it).
+ * service to another provider is only ever done by naming it) and
+ * `capacity` (named only explicitly: a client written before capacities
+ * existed sends 0 there, and its `*` must not reset a service's places).
  */
 export const WILDCARD_PATHS: readonly UpdatablePath[] = [
   'name',
@@ -78,5 +81,6 @@ export function patchedDraft(current: ServiceRecord, patch: ServicePatch): Servi
     closingMinute: patch.closingMinute === undefined ? current.closingMinute : patch.closingMinute,
     slotDurationMinutes: patch.slotDurationMinutes ?? current.slotDurationMinutes,
     active: patch.active ?? current.active,
+    capacity: patch.capacity ?? current.capacity,
   };
 }

@@ -1,5 +1,5 @@
 import { isValidTimeZone } from './slot-plan';
-import type { ServiceDefinition } from './types';
+import { MAX_CAPACITY, type ServiceDefinition } from './types';
 import { checkText, isCurrencyCode, type Violations } from './validation';
 
 export const MIN_SLOT_MINUTES = 5;
@@ -22,6 +22,7 @@ export interface ServiceFieldValues {
   currencyCode?: string;
   timeZone?: string;
   slotDurationMinutes?: number;
+  capacity?: number;
 }
 
 const durationInRange = (minutes: number): boolean =>
@@ -58,6 +59,12 @@ export function checkServiceFields(v: Violations, f: ServiceFieldValues, prefix:
       `${prefix}slot_duration_minutes`,
       `must be between ${MIN_SLOT_MINUTES} and ${MAX_SLOT_MINUTES}`,
     );
+  if (f.capacity !== undefined)
+    v.check(
+      Number.isInteger(f.capacity) && f.capacity >= 1 && f.capacity <= MAX_CAPACITY,
+      `${prefix}capacity`,
+      `must be between 1 and ${MAX_CAPACITY} places`,
+    );
 }
 
 /**
@@ -81,6 +88,7 @@ export function checkServiceDefinition(
       currencyCode: def.price.currencyCode,
       timeZone: def.timeZone,
       slotDurationMinutes: def.slotDurationMinutes,
+      capacity: def.capacity,
     },
     prefix,
   );

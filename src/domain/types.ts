@@ -36,7 +36,11 @@ export interface ServiceDefinition {
   closingMinute: MinuteOfDay;
   slotDurationMinutes: number;
   active: boolean;
+  /** Places per slot (1 to MAX_CAPACITY), copied into each slot generated afterwards. */
+  capacity: number;
 }
+
+export const MAX_CAPACITY = 1000;
 
 export interface ServiceRecord extends ServiceDefinition {
   id: string;
@@ -77,6 +81,17 @@ export interface SlotRecord {
    * from a watch event).
    */
   blockedBy?: SlotBlocker | null;
+  /**
+   * Places of the slot (1: one claim takes it, under the slot-claim arbiter;
+   * more: places decided by the slot's places ledger, see slot-places.ts).
+   */
+  capacity: number;
+  /** Places taken (confirmed and held, as last projected from the ledger; 0 for capacity 1). */
+  placesTaken: number;
+  /** The places ledger entry the projection shows (0 for capacity 1, or no change yet). */
+  placesRev: number;
+  /** The holds among them, with their expiry: their places stop counting when they expire. */
+  placesHeld: readonly { places: number; expiresAt: Date }[];
 }
 
 /**
@@ -112,7 +127,18 @@ export interface ClaimRecord {
    * that decided on the claim as read can require it unchanged when it writes.
    */
   revision: number;
+  /**
+   * Places the claim takes in a slot of several places (its party size);
+   * null for a claim on a slot of capacity 1 (one place, under the unique
+   * slot-claim index).
+   */
+  places: number | null;
+  /** A moved claim, until the move completes: its places on `previousSlotId` (null: capacity 1). */
+  previousPlaces: number | null;
 }
+
+/** How many places a claim takes. */
+export const partyOf = (c: ClaimRecord): number => c.places ?? 1;
 
 /** An appointment is a claim whose status is CONFIRMED or CANCELLED. */
 export type AppointmentRecord = ClaimRecord & { status: AppointmentStatus };
@@ -129,11 +155,41 @@ export const isActiveClaim = (c: ClaimRecord, now: Date): boolean =>
  * AVAILABLE, even before any clean-up has run.
  */
 export function effectiveSlot(slot: SlotRecord, now: Date): SlotRecord {
+  if (slot.capacity > 1) {
+    // Places of holds that have expired stop counting at once, like a held slot of one place.
+    const expired = slot.placesHeld.filter((h) => h.expiresAt <= now);
+    if (expired.length === 0) return slot;
+    const placesTaken = slot.placesTaken - expired.reduce((n, h) => n + h.places, 0);
+    return {
+      ...slot,
+      placesTaken,
+      placesHeld: slot.placesHeld.filter((h) => h.expiresAt > now),
+      status: placesStatus(slot.status, slot.capacity, placesTaken),
+    };
+  }
   if (slot.status === 'LOCKED' && slot.holdExpiresAt !== null && slot.holdExpiresAt <= now) {
     return { ...slot, status: 'AVAILABLE', holdId: null, holdExpiresAt: null };
   }
   return slot;
 }
+
+/**
+ * The status a slot of several places shows: LOCKED while blocked (by the
+ * provider or its service), else BOOKED when no place is left, else
+ * AVAILABLE (even with some places taken).
+ */
+export const placesStatus = (stored: SlotStatus, capacity: number, taken: number): SlotStatus =>
+  stored === 'LOCKED' ? 'LOCKED' : taken >= capacity ? 'BOOKED' : 'AVAILABLE';
+
+/** Places a booking could still take (0 while the slot is blocked). */
+export const placesLeft = (slot: SlotRecord): number =>
+  slot.status === 'LOCKED'
+    ? 0
+    : slot.capacity > 1
+      ? Math.max(0, slot.capacity - slot.placesTaken)
+      : slot.status === 'AVAILABLE'
+        ? 1
+        : 0;
 
 /** An appointment with the service and slot it refers to (either may be gone). */
 export interface AppointmentView {

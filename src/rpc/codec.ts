@@ -1,11 +1,13 @@
 /** Domain records to wire messages, and wire enums to domain values. */
-import type {
-  AppointmentStatus,
-  AppointmentView,
-  MinuteOfDay,
-  ServiceRecord,
-  SlotRecord,
-  SlotStatus,
+import {
+  type AppointmentStatus,
+  type AppointmentView,
+  type MinuteOfDay,
+  partyOf,
+  placesLeft,
+  type ServiceRecord,
+  type SlotRecord,
+  type SlotStatus,
 } from '../domain/types';
 import {
   AppointmentStatus as PbAppointmentStatus,
@@ -66,6 +68,7 @@ export function serviceToPb(s: ServiceRecord): Service {
     providerId: s.providerId ?? '',
     deleteTime: s.deletedAt ?? undefined,
     etag: String(s.revision),
+    capacity: s.capacity,
   };
 }
 
@@ -85,6 +88,16 @@ export function slotToPb(s: SlotRecord, visibleAppointmentId: string | null = nu
       s.appointmentId !== null && s.appointmentId === visibleAppointmentId ? s.appointmentId : '',
     revision: s.revision,
     holdExpireTime: s.holdExpiresAt ?? undefined,
+    capacity: s.capacity,
+    placesTaken:
+      s.capacity > 1
+        ? s.placesTaken
+        : s.status === 'LOCKED' && s.holdId === null
+          ? 0
+          : s.status === 'AVAILABLE'
+            ? 0
+            : 1,
+    placesLeft: placesLeft(s),
   };
 }
 
@@ -104,5 +117,6 @@ export function appointmentToPb(v: AppointmentView): Appointment {
     service: v.service ? serviceToPb(v.service) : undefined,
     slot: v.slot ? slotToPb(v.slot, a.id) : undefined,
     rescheduleTime: a.rescheduledAt ?? undefined,
+    partySize: partyOf(a),
   };
 }

@@ -35,6 +35,10 @@ export function codeOf(reason: DomainReason): Code {
     case 'SLOT_HELD':
     case 'SAME_SLOT':
     case 'DIFFERENT_SERVICE':
+    case 'SLOT_FULL':
+    case 'NOT_ENOUGH_PLACES':
+    case 'PARTY_TOO_LARGE':
+    case 'ALREADY_BOOKED':
       return Code.FAILED_PRECONDITION;
     case 'NOT_APPOINTMENT_OWNER':
     case 'ROLE_NOT_ALLOWED':

@@ -14,6 +14,7 @@ import type {
   SlotStatus,
 } from '../domain/types';
 import { checkText, requireId, requireUserId, Violations } from '../domain/validation';
+import { MAX_CAPACITY } from '../domain/types';
 import type {
   BookSlotRequest,
   CancelAppointmentRequest,
@@ -136,6 +137,7 @@ export function parseCreateService(req: CreateServiceRequest): {
       closingMinute: timeOfDay(v, 'service.closing_time', s.closingTime, true),
       slotDurationMinutes: s.slotDurationMinutes,
       active: s.active,
+      capacity: s.capacity === 0 ? 1 : s.capacity,
     },
     'service.',
   );
@@ -242,6 +244,7 @@ export function parseBookSlot(req: BookSlotRequest): {
   serviceId: string | null;
   hold: HoldToken | null;
   requestId: string;
+  party: number;
 } {
   const v = new Violations();
   const slotId = requireId(v, 'slot_id', req.slotId);
@@ -249,8 +252,19 @@ export function parseBookSlot(req: BookSlotRequest): {
   const serviceId = req.serviceId === '' ? null : requireId(v, 'service_id', req.serviceId);
   const hold = holdToken(v, req.holdToken, false);
   const id = requestId(v, req.requestId);
+  const party = partySize(v, req.partySize ?? 0);
   v.throwIfAny();
-  return { slotId, userId, serviceId, hold, requestId: id };
+  return { slotId, userId, serviceId, hold, requestId: id, party };
+}
+
+/** A party size: 0 (the default) means 1; at most MAX_CAPACITY (a slot's own capacity is checked against it later). */
+function partySize(v: Violations, value: number): number {
+  v.check(
+    Number.isInteger(value) && value >= 0 && value <= MAX_CAPACITY,
+    'party_size',
+    `must be between 1 and ${MAX_CAPACITY} places (0 means 1)`,
+  );
+  return value === 0 ? 1 : value;
 }
 
 export function parseHoldSlot(req: HoldSlotRequest): {
@@ -258,6 +272,7 @@ export function parseHoldSlot(req: HoldSlotRequest): {
   userId: string;
   ttlSeconds: number;
   requestId: string;
+  party: number;
 } {
   const v = new Violations();
   const slotId = requireId(v, 'slot_id', req.slotId);
@@ -268,8 +283,9 @@ export function parseHoldSlot(req: HoldSlotRequest): {
     'must be zero (the default) or a positive number of seconds',
   );
   const id = requestId(v, req.requestId);
+  const party = partySize(v, req.partySize ?? 0);
   v.throwIfAny();
-  return { slotId, userId, ttlSeconds: req.ttlSeconds, requestId: id };
+  return { slotId, userId, ttlSeconds: req.ttlSeconds, requestId: id, party };
 }
 
 export function parseReleaseHold(req: ReleaseHoldRequest): { hold: HoldToken; userId: string } {

@@ -104,6 +104,9 @@ function patchOf(v: Violations, s: Service, paths: Set<UpdatablePath>): ServiceP
       case 'provider_id':
         patch.providerId = providerId(v, 'service.provider_id', s.providerId);
         break;
+      case 'capacity':
+        patch.capacity = s.capacity;
+        break;
       default: {
         const unreachable: never = path;
         return unreachable;

@@ -2,6 +2,7 @@ import { appointmentNotFound, DomainError } from '../domain/errors';
 import {
   effectiveSlot,
   isAppointment,
+  partyOf,
   type AppointmentView,
   type ClaimRecord,
   type ServiceRecord,
@@ -37,6 +38,8 @@ export class BookingService {
     serviceId: string | null;
     hold: HoldToken | null;
     requestId: string;
+    /** Places to take (1 unless a party); a hold's confirmation books the hold's party. */
+    party: number;
   }): Promise<AppointmentView> {
     const { idempotency } = this.deps;
     const key = idempotency.key('BookSlot', cmd.userId, cmd.requestId);
@@ -45,6 +48,8 @@ export class BookingService {
       userId: cmd.userId,
       serviceId: cmd.serviceId,
       holdId: cmd.hold?.holdId ?? null,
+      // Only a party: a request of one keeps the fingerprint it had before parties existed.
+      ...(cmd.party > 1 && !cmd.hold ? { party: cmd.party } : {}),
     };
     return idempotency.run(
       key,
@@ -58,7 +63,7 @@ export class BookingService {
   }
 
   private async bookFreeSlot(
-    cmd: { slotId: string; userId: string; serviceId: string | null },
+    cmd: { slotId: string; userId: string; serviceId: string | null; party: number },
     key: string | null,
   ): Promise<AppointmentView> {
     const id = key ? idFromKey(key) : this.deps.newId();
@@ -71,7 +76,7 @@ export class BookingService {
   }
 
   private takeFreeSlot(
-    cmd: { slotId: string; userId: string; serviceId: string | null },
+    cmd: { slotId: string; userId: string; serviceId: string | null; party: number },
     id: string,
   ): Promise<AppointmentView> {
     const { slotClaims } = this.deps;
@@ -83,10 +88,13 @@ export class BookingService {
           slotId: cmd.slotId,
           serviceId: cmd.serviceId,
           owner: { kind: 'appointment', id },
+          userId: cmd.userId,
+          party: cmd.party,
           record: async (slot, now) => {
             service = await activeService(this.deps.services, slot.serviceId);
+            const places = slot.capacity > 1 ? cmd.party : null;
             return slotClaims.insertOrResume(
-              newClaim({ id, userId: cmd.userId, slot, status: 'CONFIRMED', now }),
+              newClaim({ id, userId: cmd.userId, slot, status: 'CONFIRMED', now, places }),
               (existing) =>
                 existing.status === 'CONFIRMED' &&
                 existing.userId === cmd.userId &&
@@ -195,10 +203,10 @@ export class BookingService {
           });
       }
     }
-    const slot = await this.deps.slotClaims.reassign(claim.slotId, claim.id, {
-      kind: 'appointment',
-      id: claim.id,
-    });
+    const slot =
+      claim.places !== null
+        ? await this.deps.slotClaims.places.confirmed(claim.slotId, claim.id)
+        : await this.deps.slotClaims.reassign(claim.slotId, claim.id, { kind: 'appointment', id: claim.id });
     // The reply shows the claim and the slot as these writes left them (the slot is read only
     // when this write did not change it: a retry finds it done).
     return this.viewOf(claim, slot);
@@ -236,7 +244,10 @@ export class BookingService {
           if (key === null || current.cancelRequestKey !== key) throw alreadyCancelled(cmd.appointmentId);
           cancelled = current; // a retry: finish what the first attempt started
         }
-        const freed = await this.deps.slotClaims.reassign(cancelled.slotId, cancelled.id, { kind: 'none' });
+        const freed =
+          cancelled.places !== null
+            ? await this.deps.slotClaims.places.leave(cancelled.slotId, cancelled.id, cancelled)
+            : await this.deps.slotClaims.reassign(cancelled.slotId, cancelled.id, { kind: 'none' });
         // The reply shows the claim and the slot as these writes left them (no reading them again).
         return { resultId: cancelled.id, value: await this.viewOf(cancelled, freed) };
       },
@@ -308,6 +319,8 @@ export class BookingService {
         slotId: newSlotId,
         serviceId: appointment.serviceId,
         owner: { kind: 'appointment', id: appointment.id },
+        userId: appointment.userId,
+        party: partyOf(appointment),
         onServiceMismatch: () =>
           new DomainError('DIFFERENT_SERVICE', 'an appointment can only move to a slot of its own service', {
             slotId: newSlotId,
@@ -324,6 +337,8 @@ export class BookingService {
             to: { slotId: slot.id, startTime: slot.startTime, endTime: slot.endTime },
             now,
             requestKey: key,
+            places: slot.capacity > 1 ? partyOf(appointment) : null,
+            previousPlaces: appointment.places,
           });
           if (moved) return moved;
           // It changed since it was read: cancelled, or moved by a concurrent attempt
@@ -372,7 +387,7 @@ export class BookingService {
   /** Gives back the slot a moved appointment left, then forgets it. */
   private async finishMove(appointment: ClaimRecord): Promise<void> {
     if (!appointment.previousSlotId) return;
-    await this.deps.slotClaims.reassign(appointment.previousSlotId, appointment.id, { kind: 'none' });
+    await this.deps.slotClaims.leave(appointment.previousSlotId, appointment, appointment.previousPlaces);
     await this.deps.claims.completeMove({ appointmentId: appointment.id, now: this.deps.clock() });
   }
 
@@ -411,7 +426,13 @@ const holdExpired = (slotId: string): DomainError =>
 /** Refusals a retry of the same request would get again (not "busy, retry"). */
 const isFinalRefusal = (err: unknown): err is DomainError =>
   err instanceof DomainError &&
-  (err.reason === 'SLOT_UNAVAILABLE' || err.reason === 'SLOT_IN_PAST' || err.reason === 'SERVICE_INACTIVE');
+  (err.reason === 'SLOT_UNAVAILABLE' ||
+    err.reason === 'SLOT_IN_PAST' ||
+    err.reason === 'SERVICE_INACTIVE' ||
+    err.reason === 'SLOT_FULL' ||
+    err.reason === 'NOT_ENOUGH_PLACES' ||
+    err.reason === 'PARTY_TOO_LARGE' ||
+    err.reason === 'ALREADY_BOOKED');
 
 const alreadyCancelled = (appointmentId: string): DomainError =>
   new DomainError('APPOINTMENT_ALREADY_CANCELLED', `appointment ${appointmentId} is already cancelled`, {
@@ -426,6 +447,8 @@ export function newClaim(opts: {
   now: Date;
   expiresAt?: Date;
   holdSecret?: string;
+  /** Places on a slot of several places (null or absent: a slot of capacity 1). */
+  places?: number | null;
 }): ClaimRecord {
   return {
     id: opts.id,
@@ -446,5 +469,7 @@ export function newClaim(opts: {
     rescheduleRequestKey: null,
     previousSlotId: null,
     revision: 0,
+    places: opts.places ?? null,
+    previousPlaces: null,
   };
 }

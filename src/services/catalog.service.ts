@@ -101,7 +101,14 @@ export class CatalogService {
     const planned = planSlots({ ...shape, timeZone: service.timeZone });
     // An inactive service's slots are created blocked: nobody can take them (and a
     // refused booking changes nothing) until the provider unblocks them.
-    const result = await this.slots.insertMissing(service.id, planned, this.clock(), !service.active);
+    // Each slot gets the service's capacity as it is now: a later change shapes only slots generated after it.
+    const result = await this.slots.insertMissing(
+      service.id,
+      planned,
+      this.clock(),
+      !service.active,
+      service.capacity,
+    );
     this.events.announce(result.created);
     // Turned on or off meanwhile: that update's sweep may have missed these slots.
     await this.availability.followCreated(service, result.created);

@@ -41,6 +41,8 @@ export class HoldService {
     userId: string;
     ttlSeconds: number;
     requestId: string;
+    /** Places to hold (1 unless a party). */
+    party: number;
   }): Promise<HoldView> {
     const { idempotency, slotClaims } = this.deps;
     const key = idempotency.key('HoldSlot', cmd.userId, cmd.requestId);
@@ -52,7 +54,8 @@ export class HoldService {
     }
     return idempotency.run(
       key,
-      { slotId: cmd.slotId, userId: cmd.userId, ttlSeconds },
+      // Only a party: a request of one keeps the fingerprint it had before parties existed.
+      { slotId: cmd.slotId, userId: cmd.userId, ttlSeconds, ...(cmd.party > 1 ? { party: cmd.party } : {}) },
       async () => {
         const id = key ? idFromKey(key) : this.deps.newId();
         const view = await slotClaims.gated(cmd.slotId, async () => {
@@ -62,6 +65,8 @@ export class HoldService {
             slotId: cmd.slotId,
             serviceId: null,
             owner: { kind: 'hold', id, expiresAt },
+            userId: cmd.userId,
+            party: cmd.party,
             record: async (slot) => {
               await activeService(this.deps.services, slot.serviceId);
               return slotClaims.insertOrResume(
@@ -73,13 +78,14 @@ export class HoldService {
                   now,
                   expiresAt,
                   holdSecret: newHoldSecret(),
+                  places: slot.capacity > 1 ? cmd.party : null,
                 }),
                 (existing) =>
                   existing.status === 'HELD' && existing.userId === cmd.userId && existing.slotId === slot.id,
               );
             },
           });
-          if (claim.expiresAt!.getTime() !== expiresAt.getTime()) {
+          if (claim.places === null && claim.expiresAt!.getTime() !== expiresAt.getTime()) {
             // A retry resumed an earlier attempt's hold: the slot shows that hold's expiry.
             await slotClaims.reassign(slot.id, claim.id, { kind: 'hold', id, expiresAt: claim.expiresAt! });
           }
@@ -114,7 +120,7 @@ export class HoldService {
         appointmentId: hold.id,
       });
     }
-    await slotClaims.reassign(hold.slotId, hold.id, { kind: 'none' });
+    await slotClaims.leave(hold.slotId, hold, hold.places);
     const slot = await this.deps.slots.findById(hold.slotId);
     if (!slot) throw holdNotFound(hold.slotId);
     return effectiveSlot(slot, clock());

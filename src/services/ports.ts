@@ -73,6 +73,8 @@ export interface SlotRepository {
     slots: readonly PlannedSlot[],
     now: Date,
     blocked: boolean,
+    /** Places of each slot (default 1). */
+    capacity?: number,
   ): Promise<{ created: SlotRecord[]; existing: number }>;
   findById(id: string): Promise<SlotRecord | null>;
   findByIds(ids: readonly string[]): Promise<SlotRecord[]>;
@@ -127,6 +129,18 @@ export interface SlotRepository {
     now: Date,
     visit: (slots: SlotRecord[]) => Promise<void>,
   ): Promise<void>;
+  /**
+   * Writes the projection of places entry `n` (places taken, the holds among
+   * them), unless the slot shows entry `n` or a later one: the slot as
+   * written, or null.
+   */
+  project(opts: {
+    slotId: string;
+    n: number;
+    taken: number;
+    held: readonly { places: number; expiresAt: Date }[];
+    now: Date;
+  }): Promise<SlotChange | null>;
   /** Repair: sets the owner only if the slot is still at `revision`. */
   repair(opts: { slotId: string; revision: number; to: SlotOwner; now: Date }): Promise<SlotChange | null>;
   /**
@@ -149,6 +163,47 @@ export interface SlotRepository {
 export interface Changed<T> {
   rows: T[];
   through: Date;
+}
+
+/** A claim holding places of a slot of several places. */
+export interface PlaceMember {
+  claimId: string;
+  userId: string;
+  places: number;
+  /** A hold's expiry; null for an appointment. */
+  expiresAt: Date | null;
+  /** When it joined. */
+  since: Date;
+}
+
+/** Change `n` of a slot's places: every member after it (n = 0: none, never stored). */
+export interface PlacesEntry {
+  slotId: string;
+  n: number;
+  capacity: number;
+  members: readonly PlaceMember[];
+  at: Date;
+}
+
+/** A slot whose places changed: its highest entry seen, and when that was written. */
+export interface PlacesChange {
+  slotId: string;
+  n: number;
+  capacity: number;
+  updatedAt: Date;
+}
+
+/**
+ * A slot's places ledger (see PlacesEntryDoc): change n+1 is decided by
+ * inserting it, with a unique id per (slot, n).
+ */
+export interface PlacesLedger {
+  /** Entry `n` of the slot, or null when it does not exist (entry 0 always does: empty). */
+  read(slotId: string, n: number, capacity: number): Promise<PlacesEntry | null>;
+  /** Inserts the entry; false when an entry with its number exists (another change won). */
+  append(entry: PlacesEntry): Promise<boolean>;
+  /** Slots with entries written in [from, to] (one lookup per 10-second bucket). See Changed. */
+  findSlotsChangedBetween(from: Date, to: Date, limit: number): Promise<Changed<PlacesChange>>;
 }
 
 export class DuplicateSlotClaimError extends Error {
@@ -220,6 +275,10 @@ export interface ClaimRepository {
     now: Date;
     /** The idempotency key of the move, so a retry is recognised after it completed. */
     requestKey: string | null;
+    /** Places on the new slot if it has several (it is then a member of its ledger already); else null. */
+    places?: number | null;
+    /** Places the claim had on its old slot (null: a slot of capacity 1), kept until the move completes. */
+    previousPlaces?: number | null;
   }): Promise<ClaimRecord | null>;
   /** Clears `previousSlotId` once the old slot has been given back. */
   completeMove(opts: { appointmentId: string; now: Date }): Promise<void>;
@@ -241,6 +300,8 @@ export interface ClaimRepository {
    * may keep some created shortly before `cutoff` (until the next call).
    */
   deleteVoidCreatedBefore(opts: { from: Date; cutoff: Date }): Promise<number>;
+  /** Claims on slots of several places (or moved from one), in any state, changed in [from, to]. */
+  findPlacesChangedBetween(from: Date, to: Date, limit: number): Promise<Changed<ClaimRecord>>;
   /** Active claims (HELD or CONFIRMED) changed in [from, to]. See Changed for `limit`. */
   findActiveChangedBetween(from: Date, to: Date, limit: number): Promise<Changed<ClaimRecord>>;
   /** A user's appointments (never holds), newest first (by creation time, then id). */
@@ -275,7 +336,16 @@ export type GateResult =
    * Held by another request. `byRepair`: by a background repair (or let go
    * since), which requests may briefly wait for rather than give up.
    */
-  | { outcome: 'busy'; byRepair: boolean }
+  | {
+      outcome: 'busy';
+      byRepair: boolean;
+      /**
+       * The slot is known to have several places (SlotGate.markPlaces): the
+       * holder is another booker, and places may be left after it, so the
+       * request waits briefly rather than give up.
+       */
+      places?: boolean;
+    }
   /** Known to be booked by `by` (a short-lived marker): refused without the database. */
   | { outcome: 'taken'; by: string }
   | { outcome: 'unavailable'; error: Error };
@@ -293,6 +363,8 @@ export interface SlotGate {
   markTaken(slotId: string, appointmentId: string): void;
   /** Forgets it (the slot was freed). Best effort: the marker expires anyway. */
   clearTaken(slotId: string): void;
+  /** Remembers for a while that a slot has several places (see GateResult `places`). Best effort. */
+  markPlaces(slotId: string): void;
 }
 
 /** Told of every change of a slot, to tell availability subscribers. */

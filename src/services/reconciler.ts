@@ -1,5 +1,12 @@
 import { isActiveClaim, type ClaimRecord, type SlotRecord } from '../domain/types';
-import type { ClaimRepository, Clock, IdempotencyStore, SlotOwner, SlotRepository } from './ports';
+import type {
+  ClaimRepository,
+  Clock,
+  IdempotencyStore,
+  PlacesLedger,
+  SlotOwner,
+  SlotRepository,
+} from './ports';
 import { ownerOf, type SlotClaims, type ServiceLogger } from './slot-claims';
 import { Sweep, type Stretch } from './sweep';
 
@@ -36,6 +43,8 @@ export interface RepairCounts {
   /** request_log entries and VOID claims (refused requests) past REQUEST_ID_RETENTION_MS. */
   requestsPurged: number;
   eventsRepublished: number;
+  /** Members of slots of several places whose claim had left (or never came), dropped. */
+  placesFreed: number;
 }
 
 /**
@@ -67,6 +76,7 @@ export class Reconciler {
       claims: ClaimRepository;
       requests: IdempotencyStore;
       slotClaims: SlotClaims;
+      placesLedger: Pick<PlacesLedger, 'findSlotsChangedBetween'>;
       /** Publishes slot states subscribers have not seen; returns how many. */
       republish: (slots: readonly SlotRecord[]) => Promise<number>;
       clock: Clock;
@@ -137,6 +147,7 @@ export class Reconciler {
       transitionsSettled: 0,
       requestsPurged: 0,
       eventsRepublished: 0,
+      placesFreed: 0,
     };
     const settled = now.getTime() - settings.graceMs;
 
@@ -151,6 +162,7 @@ export class Reconciler {
       const claims = await this.repairActiveClaims(stretch, now);
       counts.slotsRepaired += slots.repaired + claims.slots;
       counts.movesCompleted += claims.moves;
+      counts.placesFreed += await this.auditPlaces(stretch);
       this.repairs.done(stretch);
     }
     for (const stretch of this.republishing.plan(
@@ -189,7 +201,8 @@ export class Reconciler {
     for (const hold of await claims.findExpiredHolds(now, settings.batchSize)) {
       await slotClaims.ifFree(hold.slotId, async () => {
         if (await claims.expireHold({ holdId: hold.id, now })) expired += 1;
-        await slotClaims.giveBack(hold.slotId, hold.id);
+        if (hold.places !== null) await slotClaims.places.leave(hold.slotId, hold.id);
+        else await slotClaims.giveBack(hold.slotId, hold.id);
       });
     }
     // Slots still showing an expired hold (its record expired by a booking that then failed, say).
@@ -223,15 +236,26 @@ export class Reconciler {
   /** Active claims whose slot does not point at them, and unfinished moves. */
   private async repairActiveClaims(stretch: Stretch, now: Date): Promise<{ slots: number; moves: number }> {
     const { slots, claims } = this.deps;
+    let moves = 0;
     const changed = await claims.findActiveChangedBetween(
       new Date(stretch.from),
       new Date(stretch.to),
       WHOLE_STRETCH,
     );
-    const active = changed.rows.filter((c) => isActiveClaim(c, now));
+    // A claim on a slot of several places is no slot's owner: its ledger is audited instead (auditPlaces).
+    const active = changed.rows.filter((c) => isActiveClaim(c, now) && c.places === null);
+    for (const claim of changed.rows) {
+      if (claim.places !== null && claim.previousSlotId) {
+        const previous = claim.previousSlotId;
+        await this.deps.slotClaims.ifFree(previous, async () => {
+          await this.deps.slotClaims.leave(previous, claim, claim.previousPlaces);
+          await claims.completeMove({ appointmentId: claim.id, now });
+          moves += 1;
+        });
+      }
+    }
     const slotById = byId(await slots.findByIds(active.map((c) => c.slotId)));
     let repaired = 0;
-    let moves = 0;
     for (const claim of active) {
       const slot = slotById.get(claim.slotId);
       if (slot && !holds(claim, slot, now)) {
@@ -242,13 +266,39 @@ export class Reconciler {
       if (claim.previousSlotId) {
         const previous = claim.previousSlotId;
         await this.deps.slotClaims.ifFree(previous, async () => {
-          await this.deps.slotClaims.reassign(previous, claim.id, { kind: 'none' });
+          await this.deps.slotClaims.leave(previous, claim, claim.previousPlaces);
           await claims.completeMove({ appointmentId: claim.id, now });
           moves += 1;
         });
       }
     }
     return { slots: repaired, moves };
+  }
+
+  /**
+   * Slots of several places whose ledger changed, or with a claim that
+   * changed (a cancellation whose request crashed before its ledger entry):
+   * members whose claim is not active there are dropped (SlotPlaces.audit),
+   * behind the slot's gate.
+   */
+  private async auditPlaces(stretch: Stretch): Promise<number> {
+    const { placesLedger, claims, slotClaims, settings } = this.deps;
+    const from = new Date(stretch.from);
+    const to = new Date(stretch.to);
+    const slotIds = new Set<string>();
+    for (const c of (await placesLedger.findSlotsChangedBetween(from, to, WHOLE_STRETCH)).rows) {
+      slotIds.add(c.slotId);
+    }
+    for (const c of (await claims.findPlacesChangedBetween(from, to, WHOLE_STRETCH)).rows) {
+      slotIds.add(c.slotId);
+      if (c.previousSlotId && c.previousPlaces !== null) slotIds.add(c.previousSlotId);
+    }
+    let freed = 0;
+    for (const slotId of slotIds) {
+      freed +=
+        (await slotClaims.ifFree(slotId, () => slotClaims.places.audit(slotId, settings.graceMs))) ?? 0;
+    }
+    return freed;
   }
 
   /** A conditional repair on the slot's revision, behind its gate (skipped while the slot is in use). */

@@ -20,6 +20,7 @@ import {
   type ServiceRepository,
   type SlotRepository,
 } from './ports';
+import { FULL_MARKER, type SlotPlaces } from './slot-places';
 
 export type LockFailureMode = 'proceed' | 'reject';
 
@@ -39,11 +40,21 @@ export interface SlotClaimsDeps {
   lockFailureMode: LockFailureMode;
   /** How long a request waits for a slot's gate held by a background repair (0: not at all). */
   repairWaitMs: number;
+  /** How long a request waits for the gate of a slot of several places held by another booker. */
+  placesWaitMs: number;
+  /** Slots of several places: their places ledger. */
+  places: SlotPlaces;
   logger: ServiceLogger;
 }
 
 /** How often a request waiting for a repair to let go of a slot's gate tries again. */
 const REPAIR_POLL_MS = 20;
+/**
+ * How often a request waiting for the gate of a slot of several places tries
+ * again (plus as much jitter): a crowd waits there, and each try is a lock
+ * attempt and a marker read in Redis.
+ */
+const PLACES_POLL_MS = 50;
 
 /** Who a slot projection should point at for an active claim. */
 export const ownerOf = (claim: ClaimRecord): SlotOwner =>
@@ -73,6 +84,9 @@ export async function activeService(
   if (refusal) throw refusal;
   return service;
 }
+
+export const slotFull = (slotId: string): DomainError =>
+  new DomainError('SLOT_FULL', `slot ${slotId} has no place left`, { slotId, placesLeft: '0' });
 
 export const slotUnavailable = (slotId: string, status?: string): DomainError =>
   new DomainError(
@@ -121,12 +135,22 @@ export class SlotClaims {
       return first;
     };
     let gate = await tryGate();
-    const waitUntil = Date.now() + this.deps.repairWaitMs;
-    while (gate.outcome === 'busy' && gate.byRepair && Date.now() < waitUntil) {
-      await new Promise((resolve) => setTimeout(resolve, REPAIR_POLL_MS));
+    const started = Date.now();
+    const waitUntil = started + this.deps.repairWaitMs;
+    // A slot of several places: its holder is another booker, and places may be left after it.
+    const placesUntil = started + this.deps.placesWaitMs;
+    while (
+      gate.outcome === 'busy' &&
+      ((gate.byRepair && Date.now() < waitUntil) || (gate.places === true && Date.now() < placesUntil))
+    ) {
+      const poll = gate.byRepair ? REPAIR_POLL_MS : PLACES_POLL_MS + Math.random() * PLACES_POLL_MS;
+      await new Promise((resolve) => setTimeout(resolve, poll));
       gate = await tryGate();
     }
-    if (gate.outcome === 'taken') throw slotUnavailable(slotId, 'BOOKED');
+    if (gate.outcome === 'taken') {
+      if (gate.by === FULL_MARKER) throw slotFull(slotId);
+      throw slotUnavailable(slotId, 'BOOKED');
+    }
     if (gate.outcome === 'busy') {
       throw new DomainError('SLOT_BUSY', `slot ${slotId} is being changed by another request; retry`, {
         slotId,
@@ -181,15 +205,42 @@ export class SlotClaims {
     owner: Exclude<SlotOwner, { kind: 'none' }>;
     record: (slot: SlotRecord, now: Date) => Promise<ClaimRecord>;
     onServiceMismatch?: () => DomainError;
+    /** Who claims, and how many places (1 unless a party; more only on a slot of several places). */
+    userId: string;
+    party: number;
   }): Promise<{ slot: SlotRecord; claim: ClaimRecord }> {
     const now = this.deps.clock();
-    const change = await this.deps.slots.claim({
-      slotId: opts.slotId,
-      owner: opts.owner,
-      serviceId: opts.serviceId,
-      now,
-    });
-    if (!change) throw await this.whyNotClaimed(opts.slotId, opts.serviceId, now, opts.onServiceMismatch);
+    // A party of several can only go to a slot of several places: no conditional update to try.
+    const change =
+      opts.party > 1
+        ? null
+        : await this.deps.slots.claim({
+            slotId: opts.slotId,
+            owner: opts.owner,
+            serviceId: opts.serviceId,
+            now,
+          });
+    if (!change) {
+      const why = await this.whyNotClaimed(
+        opts.slotId,
+        opts.serviceId,
+        now,
+        opts.onServiceMismatch,
+        opts.party,
+      );
+      if (why instanceof DomainError) throw why;
+      // A slot of several places (the conditional update above never matches one): its ledger decides.
+      return this.deps.places.take(
+        why,
+        {
+          claimId: opts.owner.id,
+          userId: opts.userId,
+          places: opts.party,
+          expiresAt: opts.owner.kind === 'hold' ? opts.owner.expiresAt : null,
+        },
+        () => opts.record(why, now),
+      );
+    }
     this.deps.events.changed(change);
     const slot = change.after;
     try {
@@ -276,6 +327,21 @@ export class SlotClaims {
     if (change.after.status !== 'BOOKED') this.deps.gate.clearTaken(change.after.id);
   }
 
+  /** The places ledgers of slots of several places. */
+  get places(): SlotPlaces {
+    return this.deps.places;
+  }
+
+  /**
+   * Gives back what `claim` held on `slotId`, once the claim has left it
+   * (its transition is written): the member's places (`places` not null: a
+   * slot of several places), else the slot projection.
+   */
+  async leave(slotId: string, claim: ClaimRecord, places: number | null): Promise<SlotRecord | null> {
+    if (places !== null) return this.deps.places.leave(slotId, claim.id, claim);
+    return this.reassign(slotId, claim.id, { kind: 'none' });
+  }
+
   /** Points a slot that points at `from` at `to`: the slot as written, or null if it no longer pointed at `from`. */
   async reassign(slotId: string, from: string, to: SlotOwner): Promise<SlotRecord | null> {
     const change = await this.deps.slots.reassign({ slotId, from, to, now: this.deps.clock() });
@@ -283,13 +349,18 @@ export class SlotClaims {
     return change?.after ?? null;
   }
 
-  /** Explains a failed claim: unknown slot, another service's, past, or taken. */
+  /**
+   * Explains a failed claim: unknown slot, another service's, past, or taken;
+   * or, for a slot of several places that takes bookings, returns it (its
+   * ledger decides). PARTY_TOO_LARGE for a party larger than the slot.
+   */
   private async whyNotClaimed(
     slotId: string,
     serviceId: string | null,
     now: Date,
-    onServiceMismatch?: () => DomainError,
-  ): Promise<DomainError> {
+    onServiceMismatch: (() => DomainError) | undefined,
+    party: number,
+  ): Promise<DomainError | SlotRecord> {
     const stored = await this.deps.slots.findById(slotId);
     if (!stored) return slotNotFound(slotId);
     if (serviceId !== null && stored.serviceId !== serviceId) {
@@ -299,6 +370,14 @@ export class SlotClaims {
     if (slot.startTime.getTime() <= now.getTime()) {
       return new DomainError('SLOT_IN_PAST', `slot ${slotId} has already started`, { slotId });
     }
+    if (party > slot.capacity) {
+      return new DomainError(
+        'PARTY_TOO_LARGE',
+        `slot ${slotId} has ${slot.capacity} place(s) in all, fewer than the ${party} asked for`,
+        { slotId, capacity: String(slot.capacity) },
+      );
+    }
+    if (slot.capacity > 1 && slot.status !== 'LOCKED') return slot;
     if (slot.status === 'LOCKED' && slot.holdId === null) {
       const service = await this.deps.services.findById(slot.serviceId);
       const refusal = service ? refusalOf(service) : null;

@@ -14,6 +14,15 @@
  *  hold expiry no hold was confirmed at or after its expiry (createdAt is the
  *              confirmation time), and none was expired before it
  *
+ *  capacity    on a slot of several places: the active claims take at most its
+ *              capacity, the latest `slot_places` entry lists at most its
+ *              capacity, and every active claim is a member of that entry with
+ *              its places (the ledger decides; a claim is active only as a member)
+ *
+ * For slots of several places, `projection` is: the slot shows the latest
+ * entry (placesRev, placesTaken), and no member's claim has left it (places
+ * taken that are free, the safe direction, which the reconciler repairs).
+ *
  * `projection` is what the reconciler converges to; the caller re-runs the
  * check for a while before calling its violations final.
  */
@@ -31,6 +40,16 @@ interface SlotRow {
   holdExpiresAt: Date | null;
   revision: number;
   updatedAt: Date;
+  capacity?: number;
+  placesTaken?: number;
+  placesRev?: number;
+}
+
+interface PlacesRow {
+  _id: string;
+  slotId: ObjectId;
+  n: number;
+  members: { claimId: ObjectId; places: number }[];
 }
 
 interface ClaimRow {
@@ -46,6 +65,7 @@ interface ClaimRow {
   cancelledAt: Date | null;
   rescheduledAt: Date | null;
   previousSlotId: ObjectId | null;
+  places?: number | null;
 }
 
 export interface CheckResult {
@@ -101,7 +121,17 @@ export async function checkDatabase(opts: {
       .find({ serviceId: new mongoose.mongo.ObjectId(opts.serviceId) })
       .toArray();
     const claims = await db.collection<ClaimRow>('appointments').find({}).toArray();
-    const result = evaluate(slots, claims, opts.truths, now, opts.cleanupSlackMs);
+    // The latest ledger entry of each slot of several places.
+    const multi = slots.filter((s) => (s.capacity ?? 1) > 1).map((s) => s._id);
+    const ledger = new Map<string, PlacesRow>();
+    for (const e of await db
+      .collection<PlacesRow>('slot_places')
+      .find({ slotId: { $in: multi } })
+      .toArray()) {
+      const key = hex(e.slotId);
+      if ((ledger.get(key)?.n ?? 0) < e.n) ledger.set(key, e);
+    }
+    const result = evaluate(slots, claims, ledger, opts.truths, now, opts.cleanupSlackMs);
     result.counts.requestLog = await db.collection('request_log').countDocuments();
     return result;
   } finally {
@@ -112,6 +142,7 @@ export async function checkDatabase(opts: {
 function evaluate(
   slots: SlotRow[],
   claims: ClaimRow[],
+  ledger: Map<string, PlacesRow>,
   truths: readonly ClientTruth[],
   now: Date,
   cleanupSlackMs: number,
@@ -134,13 +165,15 @@ function evaluate(
     if (isActive(c)) (activeBySlot.get(slot) ?? activeBySlot.set(slot, []).get(slot)!).push(c);
     (bySlotClaim.get(c.slotClaim) ?? bySlotClaim.set(c.slotClaim, []).get(c.slotClaim)!).push(c);
     const live = c.status === 'HELD' || c.status === 'CONFIRMED';
-    const expectedClaim = live ? slot : `~${hex(c._id)}`;
+    const placed = (c.places ?? null) !== null;
+    const expectedClaim = live ? (placed ? `${slot}/${hex(c._id)}` : slot) : `~${hex(c._id)}`;
     if (c.slotClaim !== expectedClaim) {
       add('exclusive', `claim's slotClaim is ${c.slotClaim}, expected ${expectedClaim}: ${describeClaim(c)}`);
     }
   }
+  const isMulti = (slotId: string): boolean => (slotById.get(slotId)?.capacity ?? 1) > 1;
   for (const [slot, list] of confirmedBySlot) {
-    if (list.length > 1) {
+    if (list.length > 1 && !isMulti(slot)) {
       add(
         'exclusive',
         `slot ${slot} has ${list.length} CONFIRMED appointments: ${list.map(describeClaim).join('; ')}`,
@@ -148,7 +181,7 @@ function evaluate(
     }
   }
   for (const [slot, list] of activeBySlot) {
-    if (list.length > 1) {
+    if (list.length > 1 && !isMulti(slot)) {
       add(
         'exclusive',
         `slot ${slot} has ${list.length} active claims: ${list.map(describeClaim).join('; ')}`,
@@ -160,9 +193,56 @@ function evaluate(
       add('exclusive', `slotClaim ${key} is shared by ${list.map(describeClaim).join('; ')}`);
   }
 
+  // capacity (and the projection of slots of several places) ---------------------
+  for (const s of slots) {
+    const id = hex(s._id);
+    const capacity = s.capacity ?? 1;
+    if (capacity <= 1) continue;
+    const entry = ledger.get(id);
+    const members = new Map((entry?.members ?? []).map((m) => [hex(m.claimId), m.places]));
+    const active = activeBySlot.get(id) ?? [];
+    const taken = active.reduce((n, c) => n + (c.places ?? 1), 0);
+    const listed = [...members.values()].reduce((n, p) => n + p, 0);
+    if (taken > capacity) {
+      add(
+        'capacity',
+        `slot ${id} of ${capacity} places has ${taken} taken: ${active.map(describeClaim).join('; ')}`,
+      );
+    }
+    if (listed > capacity)
+      add('capacity', `slot ${id}: ledger entry ${entry?.n} lists ${listed} of ${capacity} places`);
+    for (const c of active) {
+      if (members.get(hex(c._id)) !== (c.places ?? 1)) {
+        add(
+          'capacity',
+          `active claim is not a member of entry ${entry?.n ?? 0} of its slot: ${describeClaim(c)}`,
+        );
+      }
+    }
+    for (const claimId of members.keys()) {
+      const c = claimById.get(claimId);
+      if (!c || !isActive(c) || hex(c.slotId) !== id) {
+        add(
+          'projection',
+          `slot ${id}: member ${claimId} of entry ${entry?.n} is ${c ? describeClaim(c) : 'missing'}`,
+        );
+      }
+    }
+    if ((s.placesRev ?? 0) !== (entry?.n ?? 0) || (s.placesTaken ?? 0) !== listed) {
+      add(
+        'projection',
+        `slot ${id} shows entry ${s.placesRev} (${s.placesTaken} taken); the latest is ${entry?.n ?? 0} (${listed})`,
+      );
+    }
+    if (s.status === 'BOOKED' || s.appointmentId || s.holdId) {
+      add('projection', `slot of several places points at a claim: ${describeSlot(s)}`);
+    }
+  }
+
   // projection -----------------------------------------------------------------
   for (const s of slots) {
     const id = hex(s._id);
+    if ((s.capacity ?? 1) > 1) continue;
     const confirmed = confirmedBySlot.get(id) ?? [];
     if (s.status === 'BOOKED') {
       if (confirmed.length !== 1) {
@@ -195,7 +275,9 @@ function evaluate(
     if (c.status === 'CONFIRMED') {
       const s = slotById.get(hex(c.slotId));
       if (!s) add('projection', `CONFIRMED appointment on an unknown slot: ${describeClaim(c)}`);
-      else if (s.status !== 'BOOKED' || hex(s.appointmentId) !== hex(c._id)) {
+      else if ((s.capacity ?? 1) > 1) {
+        // A member of its slot's ledger: checked under capacity above.
+      } else if (s.status !== 'BOOKED' || hex(s.appointmentId) !== hex(c._id)) {
         add(
           'projection',
           `CONFIRMED appointment's slot does not point back: ${describeClaim(c)} vs ${describeSlot(s)}`,

@@ -183,7 +183,18 @@ const log = (line: string): void =>
   void process.stdout.write(`[chaos ${new Date().toISOString().slice(11, 23)}] ${line}\n`);
 
 /** The service and its slot pool, created through the API of instance 0. */
-async function setUp(port: number, slotCount: number): Promise<{ serviceId: string; slotIds: string[] }> {
+/** Places of the chaos service's slots on the days after its first: a capacity above 1, with parties of 1 or 2. */
+const CHAOS_CAPACITY = 3;
+
+/**
+ * The chaos service: its first day of slots has one place each (the
+ * slot-claim arbiter's path), the following days CHAOS_CAPACITY places (the
+ * places ledger's path), so one run checks both.
+ */
+async function setUp(
+  port: number,
+  slotCount: number,
+): Promise<{ serviceId: string; slotIds: string[]; multiSlotIds: string[] }> {
   const client = new BookingServiceClient(`127.0.0.1:${port}`, credentials.createInsecure());
   const call = <Res>(fn: (cb: (err: Error | null, res: Res) => void) => void): Promise<Res> =>
     new Promise((resolve, reject) => fn((err, res) => (err ? reject(err) : resolve(res))));
@@ -203,18 +214,31 @@ async function setUp(port: number, slotCount: number): Promise<{ serviceId: stri
     const last = new Date(first.getTime() + (days - 1) * 86_400_000);
     const date = (d: Date) => ({ year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() });
     await call<pb.GenerateSlotsResponse>((cb) =>
-      client.generateSlots({ serviceId, startDate: date(first), endDate: date(last) }, cb),
+      client.generateSlots({ serviceId, startDate: date(first), endDate: date(first) }, cb),
     );
+    if (days > 1) {
+      await call<pb.UpdateServiceResponse>((cb) =>
+        client.updateService(
+          { service: { ...created.service!, capacity: CHAOS_CAPACITY }, updateMask: ['capacity'] },
+          cb,
+        ),
+      );
+      const second = new Date(first.getTime() + 86_400_000);
+      await call<pb.GenerateSlotsResponse>((cb) =>
+        client.generateSlots({ serviceId, startDate: date(second), endDate: date(last) }, cb),
+      );
+    }
     const listed = await call<pb.ListSlotsResponse>((cb) =>
       client.listSlots(
         { serviceId, startTime: undefined, endTime: undefined, status: 0, pageSize: 500, pageToken: '' },
         cb,
       ),
     );
-    const slotIds = listed.slots.map((s) => s.id).slice(0, slotCount);
+    const slots = listed.slots.slice(0, slotCount);
+    const slotIds = slots.map((s) => s.id);
     if (slotIds.length < slotCount)
       throw new Error(`only ${slotIds.length} slots generated, wanted ${slotCount}`);
-    return { serviceId, slotIds };
+    return { serviceId, slotIds, multiSlotIds: slots.filter((s) => s.capacity > 1).map((s) => s.id) };
   } finally {
     client.close();
   }
@@ -414,8 +438,11 @@ async function main(): Promise<number> {
       logLevel: opts.logLevel,
     });
     for (const line of cluster.describe) log(line);
-    const { serviceId, slotIds } = await setUp(cluster.instances[0]!.port, opts.slots);
-    log(`service ${serviceId} with ${slotIds.length} slots; setup took ${Date.now() - started} ms`);
+    const { serviceId, slotIds, multiSlotIds } = await setUp(cluster.instances[0]!.port, opts.slots);
+    log(
+      `service ${serviceId} with ${slotIds.length} slots (${multiSlotIds.length} of ${CHAOS_CAPACITY} places); ` +
+        `setup took ${Date.now() - started} ms`,
+    );
 
     const trafficStart = Date.now();
     const deadlineMs = trafficStart + opts.durationS * 1000;
@@ -425,6 +452,7 @@ async function main(): Promise<number> {
     traffic = new Traffic({
       serviceId,
       slotIds,
+      multiSlotIds,
       ports: cluster.instances.map((i) => i.port),
       clients: opts.clients,
       control: ctl,
@@ -646,7 +674,8 @@ async function main(): Promise<number> {
   }
   out.push('', '=== invariants ===');
   const invariants = [
-    ['exclusive', 'no slot has more than one active appointment'],
+    ['exclusive', 'no slot of one place has more than one active appointment'],
+    ['capacity', 'no slot of several places has more places taken than its capacity'],
     ['projection', 'every BOOKED slot has exactly one active appointment, pointing back'],
     ['acknowledged', 'every acknowledged booking exists and is active, unless cancelled/moved'],
     ['hold expiry', 'no hold is honoured past its expiry'],

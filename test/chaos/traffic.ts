@@ -85,6 +85,8 @@ export interface TrafficControl {
 export interface TrafficOptions {
   serviceId: string;
   slotIds: string[];
+  /** The slots among them with several places: bookings and holds of them take parties of 1 or 2. */
+  multiSlotIds: string[];
   ports: number[];
   clients: number;
   /** Set `stopped` to end the traffic; operations under way may retry until `hardStopMs`, then give up. */
@@ -247,6 +249,18 @@ export class Traffic {
     this.opts.onViolation?.(v);
   }
 
+  /** A party size for a booking or hold of `slotId`: 1 or 2 on a slot of several places, else 0 (one). */
+  partyFor(rng: Rng, slotId: string): number {
+    return this.multi.has(slotId) ? rng.int(1, 2) : 0;
+  }
+
+  private get multi(): Set<string> {
+    this.multiSet ??= new Set(this.opts.multiSlotIds);
+    return this.multiSet;
+  }
+
+  private multiSet: Set<string> | undefined;
+
   pickTarget(rng: Rng, not?: string): string {
     const fromHints = this.hints.filter((s) => s !== not);
     if (fromHints.length > 0 && rng.chance(0.7)) return rng.pick(fromHints);
@@ -408,7 +422,8 @@ class VirtualClient {
     const { userId } = this.truth;
     const slotId = this.t.pickTarget(this.rng);
     const requestId = randomUUID();
-    const req: pb.BookSlotRequest = { slotId, userId, serviceId, holdToken: '', requestId };
+    const partySize = this.t.partyFor(this.rng, slotId);
+    const req: pb.BookSlotRequest = { slotId, userId, serviceId, holdToken: '', requestId, partySize };
     const out = await this.t.call('book', this.rng, requestId, (c, md, deadline) =>
       unary(c, c.bookSlot, req, md, deadline),
     );
@@ -441,7 +456,8 @@ class VirtualClient {
     const slotId = this.t.pickTarget(this.rng);
     const ttlSeconds = this.rng.int(1, 3);
     const requestId = randomUUID();
-    const req: pb.HoldSlotRequest = { slotId, userId, ttlSeconds, requestId };
+    const partySize = this.t.partyFor(this.rng, slotId);
+    const req: pb.HoldSlotRequest = { slotId, userId, ttlSeconds, requestId, partySize };
     const out = await this.t.call('hold', this.rng, requestId, (c, md, deadline) =>
       unary(c, c.holdSlot, req, md, deadline),
     );
@@ -490,6 +506,7 @@ class VirtualClient {
       serviceId: '',
       holdToken: h.token,
       requestId,
+      partySize: 0,
     };
     const out = await this.t.call('confirm', this.rng, requestId, (c, md, deadline) =>
       unary(c, c.bookSlot, req, md, deadline),

@@ -25,6 +25,7 @@ export function serviceInput(overrides: Partial<Service> = {}): Service {
     providerId: '',
     deleteTime: undefined,
     etag: '',
+    capacity: 0,
     ...overrides,
   };
 }

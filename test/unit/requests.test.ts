@@ -94,9 +94,18 @@ describe('parseCreateService', () => {
         closingMinute: 1020,
         slotDurationMinutes: 30,
         active: true,
+        capacity: 1,
       },
       providerId: null,
     });
+  });
+
+  it('reads capacity 0 (not sent) as 1 place, and refuses more than 1000 or fewer than 0', () => {
+    expect(parseCreateService(validService({ capacity: 20 })).def.capacity).toBe(20);
+    expect(violated(() => parseCreateService(validService({ capacity: 1001 })))).toEqual([
+      'service.capacity',
+    ]);
+    expect(violated(() => parseCreateService(validService({ capacity: -2 })))).toEqual(['service.capacity']);
   });
 
   it('passes a provider_id through, and refuses one outside the id alphabet', () => {
@@ -453,6 +462,18 @@ describe('parseSetSlotStatus', () => {
 describe('parseBookSlot', () => {
   const parse = (req: Partial<BookSlotRequest>) =>
     parseBookSlot(BookSlotRequest.fromPartial({ slotId: ID, userId: 'user-1', ...req }));
+
+  it('reads party_size 0 (not sent) as 1, and refuses a negative one or more than 1000', () => {
+    expect(parse({}).party).toBe(1);
+    expect(parse({ partySize: 3 }).party).toBe(3);
+    expect(violated(() => parse({ partySize: -1 }))).toEqual(['party_size']);
+    expect(violated(() => parse({ partySize: 1001 }))).toEqual(['party_size']);
+    const hold = (partySize: number) =>
+      parseHoldSlot(HoldSlotRequest.fromPartial({ slotId: ID, userId: 'u', partySize }));
+    expect(hold(0).party).toBe(1);
+    expect(hold(4).party).toBe(4);
+    expect(violated(() => hold(-5))).toEqual(['party_size']);
+  });
 
   it('accepts a request without a service and with one', () => {
     expect(parse({})).toMatchObject({ slotId: ID, userId: 'user-1', serviceId: null });

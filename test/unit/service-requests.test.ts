@@ -25,6 +25,7 @@ const request = (mask: string[] | undefined, service: Partial<Service> = {}): Up
       slotDurationMinutes: 15,
       active: false,
       providerId: 'clinic-2',
+      capacity: 12,
       ...service,
     },
     updateMask: mask,
@@ -55,6 +56,7 @@ describe('parseUpdateService', () => {
     ['slot_duration_minutes', { slotDurationMinutes: 15 }],
     ['active', { active: false }],
     ['provider_id', { providerId: 'clinic-2' }],
+    ['capacity', { capacity: 12 }],
   ])('"%s" changes exactly its field', (path, patch) => {
     expect(parseUpdateService(request([path]))).toEqual({
       serviceId: ID,
@@ -65,10 +67,10 @@ describe('parseUpdateService', () => {
   });
 
   it('covers every updatable path in the test above', () => {
-    expect(UPDATABLE_PATHS).toHaveLength(12);
+    expect(UPDATABLE_PATHS).toHaveLength(13);
   });
 
-  it('"*" names every updatable field but provider_id', () => {
+  it('"*" names every updatable field but provider_id and capacity', () => {
     const { patch } = parseUpdateService(request(['*']));
     expect(Object.keys(patch).sort()).toEqual(
       [
@@ -85,6 +87,14 @@ describe('parseUpdateService', () => {
       ].sort(),
     );
     expect(WILDCARD_PATHS).not.toContain('provider_id');
+    // A client written before capacities existed sends 0: its "*" must not touch the places.
+    expect(WILDCARD_PATHS).not.toContain('capacity');
+  });
+
+  it.each([[0], [1001], [-1]])('refuses capacity %d (1 to 1000 places)', (capacity) => {
+    expect(violations(() => parseUpdateService(request(['capacity'], { capacity })))).toEqual([
+      { field: 'service.capacity', description: 'must be between 1 and 1000 places' },
+    ]);
   });
 
   it('an empty provider_id gives the service to the platform (null)', () => {

@@ -27,6 +27,10 @@ const slot = (id: string, over: Partial<SlotRecord> = {}): SlotRecord => ({
   revision: 1,
   updatedAt: NOW,
   blockedBy: null,
+  capacity: 1,
+  placesTaken: 0,
+  placesRev: 0,
+  placesHeld: [],
   ...over,
 });
 

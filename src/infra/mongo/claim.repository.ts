@@ -24,6 +24,14 @@ import { TransitionJanitor } from './transition-janitor';
 const AFTER = { returnDocument: 'after' } as const;
 /** The slot-claim value of a claim that no longer holds its slot. */
 const released = (id: string): string => `~${id}`;
+/**
+ * The slot-claim value of an active claim: the slot's id for a claim of a
+ * slot of capacity 1 (the unique index admits one), `<slot id>/<claim id>`
+ * for a member of a slot of several places (its places ledger decides; the
+ * value only has to be unique).
+ */
+const activeSlotClaim = (slotId: string, claimId: string, places: number | null): string =>
+  places === null ? slotId : `${slotId}/${claimId}`;
 
 export interface ClaimRepositorySettings {
   /** How long a decided transition's writer has to apply it before others do. */
@@ -85,7 +93,10 @@ export class MongoClaimRepository implements ClaimRepository {
       serviceId: oid(c.serviceId),
       slotId: oid(c.slotId),
       status: c.status,
-      slotClaim: c.status === 'HELD' || c.status === 'CONFIRMED' ? c.slotId : released(c.id),
+      slotClaim:
+        c.status === 'HELD' || c.status === 'CONFIRMED'
+          ? activeSlotClaim(c.slotId, c.id, c.places)
+          : released(c.id),
       startTime: c.startTime,
       endTime: c.endTime,
       createdAt: c.createdAt,
@@ -103,6 +114,7 @@ export class MongoClaimRepository implements ClaimRepository {
       updatedBucket: updatedBucketOf(c.updatedAt),
       // Only VOID claims have it: their purge selects them by it.
       ...(c.status === 'VOID' ? { voidBucket: createdBucketOf(c.createdAt) } : {}),
+      ...(c.places !== null ? { places: c.places } : {}),
     };
     try {
       await this.models.claims.collection.insertOne(doc);
@@ -214,13 +226,21 @@ export class MongoClaimRepository implements ClaimRepository {
     to: { slotId: string; startTime: Date; endTime: Date };
     now: Date;
     requestKey: string | null;
+    places?: number | null;
+    previousPlaces?: number | null;
   }): Promise<ClaimRecord | null> {
+    const places = opts.places ?? null;
     return this.transition(
       opts.appointmentId,
       (c) => c.status === 'CONFIRMED' && c.slotId === opts.fromSlotId && c.revision === opts.revision,
       {
         slotId: oid(opts.to.slotId),
-        slotClaim: opts.to.slotId,
+        slotClaim: activeSlotClaim(opts.to.slotId, opts.appointmentId, places),
+        // Written only when either slot has several places: a move between slots of
+        // capacity 1 writes exactly what it always did.
+        ...(places !== null || (opts.previousPlaces ?? null) !== null
+          ? { places, previousPlaces: opts.previousPlaces ?? null }
+          : {}),
         startTime: opts.to.startTime,
         endTime: opts.to.endTime,
         previousSlotId: oid(opts.fromSlotId),
@@ -234,6 +254,7 @@ export class MongoClaimRepository implements ClaimRepository {
   async completeMove(opts: { appointmentId: string; now: Date }): Promise<void> {
     await this.transition(opts.appointmentId, (c) => c.previousSlotId !== null, {
       previousSlotId: null,
+      previousPlaces: null,
       updatedAt: opts.now,
     });
   }
@@ -263,6 +284,16 @@ export class MongoClaimRepository implements ClaimRepository {
       if (await this.settle(entry.claimId, entry.rev - 1, entry)) applied += 1;
     }
     return applied;
+  }
+
+  /** One `{updatedBucket}` lookup per 10-second bucket of [from, to] (see Changed). */
+  findPlacesChangedBetween(from: Date, to: Date, limit: number): Promise<Changed<ClaimRecord>> {
+    return inBuckets(from, to, limit, async (bucket) => {
+      const docs = await this.models.claims.find({ updatedBucket: bucket }).lean<ClaimDoc[]>().exec();
+      return docs
+        .filter((d) => (d.places ?? null) !== null || (d.previousPlaces ?? null) !== null)
+        .map(toClaimRecord);
+    });
   }
 
   /** One `{updatedBucket}` lookup per 10-second bucket of [from, to] (see Changed). */
@@ -468,5 +499,7 @@ export function toClaimRecord(doc: ClaimDoc): ClaimRecord {
     rescheduleRequestKey: doc.rescheduleRequestKey ?? null,
     previousSlotId: doc.previousSlotId ? hex(doc.previousSlotId) : null,
     revision: doc.rev ?? 0,
+    places: doc.places ?? null,
+    previousPlaces: doc.previousPlaces ?? null,
   };
 }

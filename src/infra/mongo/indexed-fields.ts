@@ -18,6 +18,7 @@ export const EQUALITY_FIELDS = {
   appointments: ['_id', 'slotClaim', 'userId', 'status', 'updatedBucket', 'voidBucket'],
   claim_transitions: ['_id'],
   service_changes: ['_id'],
+  slot_places: ['_id', 'updatedBucket'],
   request_log: ['_id', 'createdBucket'],
   migrations: ['_id'],
 } as const satisfies Record<string, readonly string[]>;
@@ -35,6 +36,6 @@ export type CollectionName = keyof typeof EQUALITY_FIELDS;
  */
 export const CONDITION_FIELDS: Partial<Record<CollectionName, readonly string[]>> = {
   services: ['revision'],
-  slots: ['serviceId', 'status', 'holdId', 'revision', 'blockedBy'],
+  slots: ['serviceId', 'status', 'holdId', 'revision', 'blockedBy', 'capacity', 'placesRev'],
   appointments: ['rev'],
 };

@@ -17,6 +17,8 @@ export interface ServiceDoc {
   closingMinute: number;
   slotDurationMinutes: number;
   active: boolean;
+  /** Places per slot (absent on services stored before capacities existed: 1). */
+  capacity?: number;
   createdAt: Date;
   updatedAt: Date;
   /** The owning provider (absent on services stored before providers existed: the platform's). */
@@ -66,6 +68,47 @@ export interface SlotDoc {
   blockedBy?: 'PROVIDER' | 'SERVICE' | null;
   /** `updatedAt` in 10-second buckets (see buckets.ts), written with it. */
   updatedBucket?: number;
+  /** Places (copied from the service at generation; absent on older slots: 1). Never changes. */
+  capacity?: number;
+  /**
+   * Slots of several places only: a projection of the slot's latest known
+   * `slot_places` entry (number `placesRev`): places taken, and the holds
+   * among them with their expiry. Written after the entry; never trusted to
+   * decide (see PlacesEntryDoc).
+   */
+  placesTaken?: number;
+  placesRev?: number;
+  placesHeld?: { places: number; expiresAt: Date }[];
+}
+
+/** A member of a slot's places: a claim and the places it takes. */
+export interface PlaceMemberDoc {
+  claimId: Types.ObjectId;
+  userId: string;
+  places: number;
+  /** A hold's expiry (its places stop counting then); null for an appointment. */
+  expiresAt: Date | null;
+  /** When it joined (a member whose claim never appears is dropped only after a grace time). */
+  since: Date;
+}
+
+/**
+ * Change `n` of a slot's places (collection `slot_places`), `_id`
+ * `<slot id>:<n>`: the full list of members after the change. Inserting it is
+ * what decides the change: the unique `_id` admits one change n per slot,
+ * atomically on every MongoDB-wire backend, and every entry respects the
+ * slot's capacity, so the places taken never exceed it. Entries are kept
+ * (the slot's booking history); entry 0 (no members) is never stored.
+ */
+export interface PlacesEntryDoc {
+  _id: string;
+  slotId: Types.ObjectId;
+  n: number;
+  capacity: number;
+  members: PlaceMemberDoc[];
+  at: Date;
+  /** `at` in 10-second buckets: what the reconciler looks up. */
+  updatedBucket: number;
 }
 
 /** A claim on a slot: a hold or an appointment (collection `appointments`). */
@@ -105,6 +148,10 @@ export interface ClaimDoc {
   updatedBucket?: number;
   /** VOID claims only: `createdAt` in minute buckets, what their purge selects by. */
   voidBucket?: number;
+  /** Claims on slots of several places: the places taken (absent: a claim of capacity 1's arbiter). */
+  places?: number | null;
+  /** A moved claim: the places it had on `previousSlotId` (null or absent: that slot had capacity 1). */
+  previousPlaces?: number | null;
 }
 
 /**
@@ -176,6 +223,7 @@ const serviceSchema = new Schema<ServiceDoc>(
     closingMinute: { type: Number, required: true },
     slotDurationMinutes: { type: Number, required: true },
     active: { type: Boolean, required: true },
+    capacity: { type: Number },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
     providerId: { type: String, default: null },
@@ -202,6 +250,10 @@ const slotSchema = new Schema<SlotDoc>(
     hold: { type: Boolean },
     blockedBy: { type: String, enum: ['PROVIDER', 'SERVICE', null], default: null },
     updatedBucket: { type: Number },
+    capacity: { type: Number },
+    placesTaken: { type: Number },
+    placesRev: { type: Number },
+    placesHeld: { type: [{ _id: false, places: Number, expiresAt: Date }], default: undefined },
   },
   { ...options, collection: 'slots' },
 );
@@ -240,6 +292,8 @@ const claimSchema = new Schema<ClaimDoc>(
     revBy: { type: String, default: null },
     updatedBucket: { type: Number },
     voidBucket: { type: Number },
+    places: { type: Number, default: undefined },
+    previousPlaces: { type: Number, default: undefined },
   },
   { ...options, collection: 'appointments' },
 );
@@ -262,6 +316,33 @@ const transitionSchema = new Schema<TransitionDoc>(
 );
 // The reconciler's scan for transitions left behind.
 transitionSchema.index({ at: 1 }, { name: 'at' });
+
+const placesEntrySchema = new Schema<PlacesEntryDoc>(
+  {
+    _id: { type: String, required: true },
+    slotId: { type: Schema.Types.ObjectId, required: true },
+    n: { type: Number, required: true },
+    capacity: { type: Number, required: true },
+    members: {
+      type: [
+        {
+          _id: false,
+          claimId: Schema.Types.ObjectId,
+          userId: String,
+          places: Number,
+          expiresAt: Date,
+          since: Date,
+        },
+      ],
+      required: true,
+    },
+    at: { type: Date, required: true },
+    updatedBucket: { type: Number, required: true },
+  },
+  { ...options, collection: 'slot_places' },
+);
+// The reconciler: entries written in a 10-second bucket (members whose claim left, or never came).
+placesEntrySchema.index({ updatedBucket: 1 }, { name: 'updated_bucket' });
 
 const serviceChangeSchema = new Schema<ServiceChangeDoc>(
   {
@@ -299,6 +380,7 @@ export interface Models {
   claims: Model<ClaimDoc>;
   transitions: Model<TransitionDoc>;
   serviceChanges: Model<ServiceChangeDoc>;
+  places: Model<PlacesEntryDoc>;
   requests: Model<IdempotencyDoc>;
   migrations: Model<MigrationDoc>;
 }
@@ -310,6 +392,7 @@ export function registerModels(connection: Connection): Models {
     claims: connection.model<ClaimDoc>('Claim', claimSchema),
     transitions: connection.model<TransitionDoc>('ClaimTransition', transitionSchema),
     serviceChanges: connection.model<ServiceChangeDoc>('ServiceChange', serviceChangeSchema),
+    places: connection.model<PlacesEntryDoc>('SlotPlaces', placesEntrySchema),
     requests: connection.model<IdempotencyDoc>('RequestLog', idempotencySchema),
     migrations: connection.model<MigrationDoc>('Migration', migrationSchema),
   };
@@ -327,6 +410,7 @@ export async function ensureIndexes(models: Models): Promise<void> {
     models.claims,
     models.transitions,
     models.serviceChanges,
+    models.places,
     models.requests,
     models.migrations,
   ]) {

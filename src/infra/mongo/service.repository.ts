@@ -120,6 +120,8 @@ export function toServiceRecord(doc: ServiceDoc): ServiceRecord {
     closingMinute: doc.closingMinute,
     slotDurationMinutes: doc.slotDurationMinutes,
     active: doc.active,
+    // Absent on services stored before capacities existed: one place per slot.
+    capacity: doc.capacity ?? 1,
     providerId: doc.providerId ?? null,
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,

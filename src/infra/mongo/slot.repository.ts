@@ -1,5 +1,5 @@
 import type { PlannedSlot } from '../../domain/slot-plan';
-import type { SlotRecord, SlotStatus } from '../../domain/types';
+import { effectiveSlot, placesStatus, type SlotRecord, type SlotStatus } from '../../domain/types';
 import type { Changed, Cursor, SlotChange, SlotOwner, SlotRepository } from '../../services/ports';
 import type { Models, ServiceDoc, SlotDoc } from './models';
 import { inBuckets, mapBounded, updatedBucketOf } from './buckets';
@@ -34,6 +34,7 @@ export class MongoSlotRepository implements SlotRepository {
     slots: readonly PlannedSlot[],
     now: Date,
     blocked: boolean,
+    capacity = 1,
   ): Promise<{ created: SlotRecord[]; existing: number }> {
     if (slots.length === 0) return { created: [], existing: 0 };
     const service = oid(serviceId);
@@ -52,6 +53,8 @@ export class MongoSlotRepository implements SlotRepository {
       serviceDay: serviceDayOf(service, s.startTime),
       hold: false,
       updatedBucket: updatedBucketOf(now),
+      capacity,
+      ...(capacity > 1 ? { placesTaken: 0, placesRev: 0, placesHeld: [] } : {}),
     }));
     // Widened before the slots exist, so a listing never misses one.
     const days = docs.map((d) => utcDay(d.startTime)).sort();
@@ -120,7 +123,7 @@ export class MongoSlotRepository implements SlotRepository {
     const keep = (s: SlotDoc): boolean =>
       (opts.from === null || s.startTime >= opts.from) &&
       (opts.to === null || s.startTime < opts.to) &&
-      (opts.status === null || effectiveStatus(s, opts.now) === opts.status) &&
+      (opts.status === null || effectiveSlot(toSlotRecord(s), opts.now).status === opts.status) &&
       (opts.after === null ||
         s.startTime.getTime() > opts.after.key ||
         (s.startTime.getTime() === opts.after.key && hex(s._id) > opts.after.id));
@@ -162,6 +165,9 @@ export class MongoSlotRepository implements SlotRepository {
     const filter: Record<string, unknown> = {
       _id: oid(opts.slotId),
       startTime: { $gt: opts.now },
+      // Never a slot of several places: its places are decided by its ledger (slot-places.ts).
+      // Its capacity never changes, so this holds even where the update is not atomic.
+      capacity: { $not: { $gt: 1 } },
       $or: [
         ...freeFilters(opts.now),
         // A retry resuming its own work finds the slot already pointing at it.
@@ -244,8 +250,31 @@ export class MongoSlotRepository implements SlotRepository {
   }
 
   findOwnedChangedBetween(from: Date, to: Date, limit: number): Promise<Changed<SlotRecord>> {
-    // A provider's block (LOCKED, no hold) points at no claim.
-    return this.changedBetween(from, to, limit, (s) => s.status === 'BOOKED' || s.holdId !== null);
+    // A provider's block (LOCKED, no hold) points at no claim; nor does a slot of several places.
+    return this.changedBetween(
+      from,
+      to,
+      limit,
+      (s) => s.capacity === 1 && (s.status === 'BOOKED' || s.holdId !== null),
+    );
+  }
+
+  /**
+   * Writes the projection of a slot's places entry `n`, unless the slot shows
+   * entry `n` or a later one already. Null when it does (or the slot is gone).
+   */
+  project(opts: {
+    slotId: string;
+    n: number;
+    taken: number;
+    held: readonly { places: number; expiresAt: Date }[];
+    now: Date;
+  }): Promise<SlotChange | null> {
+    return this.update(
+      { _id: oid(opts.slotId), placesRev: { $lt: opts.n } },
+      { placesTaken: opts.taken, placesRev: opts.n, placesHeld: opts.held.map((h) => ({ ...h })) },
+      opts.now,
+    );
   }
 
   findChangedBetween(from: Date, to: Date, limit: number): Promise<Changed<SlotRecord>> {
@@ -311,11 +340,6 @@ function freeFilters(now: Date): Record<string, unknown>[] {
   return [{ status: 'AVAILABLE' }, { status: 'LOCKED', holdExpiresAt: { $lte: now } }];
 }
 
-/** The status a slot shows at `now`: a hold that has expired no longer counts. */
-function effectiveStatus(s: SlotDoc, now: Date): SlotStatus {
-  return s.status === 'LOCKED' && s.holdExpiresAt !== null && s.holdExpiresAt <= now ? 'AVAILABLE' : s.status;
-}
-
 const byStartThenId = (a: SlotDoc, b: SlotDoc): number =>
   a.startTime.getTime() - b.startTime.getTime() ||
   (hex(a._id) < hex(b._id) ? -1 : hex(a._id) > hex(b._id) ? 1 : 0);
@@ -364,12 +388,15 @@ function ownerFields(
 }
 
 export function toSlotRecord(doc: SlotDoc): SlotRecord {
+  const capacity = doc.capacity ?? 1;
+  const placesTaken = capacity > 1 ? (doc.placesTaken ?? 0) : 0;
   return {
     id: hex(doc._id),
     serviceId: hex(doc.serviceId),
     startTime: doc.startTime,
     endTime: doc.endTime,
-    status: doc.status,
+    // A slot of several places is stored AVAILABLE or LOCKED (blocked); full shows as BOOKED.
+    status: capacity > 1 ? placesStatus(doc.status, capacity, placesTaken) : doc.status,
     appointmentId: doc.appointmentId ? hex(doc.appointmentId) : null,
     holdId: doc.holdId ? hex(doc.holdId) : null,
     holdExpiresAt: doc.holdExpiresAt ?? null,
@@ -377,6 +404,11 @@ export function toSlotRecord(doc: SlotDoc): SlotRecord {
     updatedAt: doc.updatedAt,
     // A block written before `blockedBy` existed counts as the provider's.
     blockedBy: doc.status === 'LOCKED' && !doc.holdId ? (doc.blockedBy ?? 'PROVIDER') : null,
+    capacity,
+    placesTaken,
+    placesRev: capacity > 1 ? (doc.placesRev ?? 0) : 0,
+    placesHeld:
+      capacity > 1 ? (doc.placesHeld ?? []).map((h) => ({ places: h.places, expiresAt: h.expiresAt })) : [],
   };
 }
 

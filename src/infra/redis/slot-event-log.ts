@@ -365,6 +365,10 @@ interface EncodedSlot {
   holdExpiresAt: number | null;
   revision: number;
   updatedAt: number;
+  /** Absent in events published before capacities existed. */
+  capacity?: number;
+  placesTaken?: number;
+  placesHeld?: { places: number; expiresAt: number }[];
 }
 
 const encodeSlot = (s: SlotRecord): EncodedSlot => ({
@@ -378,6 +382,9 @@ const encodeSlot = (s: SlotRecord): EncodedSlot => ({
   holdExpiresAt: s.holdExpiresAt?.getTime() ?? null,
   revision: s.revision,
   updatedAt: s.updatedAt.getTime(),
+  capacity: s.capacity,
+  placesTaken: s.placesTaken,
+  placesHeld: s.placesHeld.map((h) => ({ places: h.places, expiresAt: h.expiresAt.getTime() })),
 });
 
 function decodeEntry([id, fields]: [string, string[]]): SlotEvent {
@@ -400,6 +407,10 @@ function decodeEntry([id, fields]: [string, string[]]): SlotEvent {
       holdExpiresAt: s.holdExpiresAt === null ? null : new Date(s.holdExpiresAt),
       revision: s.revision,
       updatedAt: new Date(s.updatedAt),
+      capacity: s.capacity ?? 1,
+      placesTaken: s.placesTaken ?? 0,
+      placesRev: 0,
+      placesHeld: (s.placesHeld ?? []).map((h) => ({ places: h.places, expiresAt: new Date(h.expiresAt) })),
     },
   };
 }

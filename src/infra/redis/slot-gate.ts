@@ -55,18 +55,27 @@ export class RedlockSlotGate implements SlotGate {
     this.markers.del(this.takenPrefix + slotId).catch(() => undefined);
   }
 
+  markPlaces(slotId: string): void {
+    this.markers.set(PLACES_PREFIX + slotId, '1', 'PX', PLACES_HINT_TTL_MS).catch(() => undefined);
+  }
+
   private async attempt(slotId: string, ignoreTaken: boolean, repair: boolean): Promise<GateResult> {
     // A slot known to be booked is refused before any database work. The
     // marker is read while the lock is tried (one round trip, one write when
     // pipelined): the common case, a free slot, needs both answers anyway.
-    const [taken, locked] = await Promise.all([
-      ignoreTaken ? null : this.markers.get(this.takenPrefix + slotId).catch(() => null),
+    // The same round trip reads whether the slot has several places (a busy gate is then waited for).
+    const [marks, locked] = await Promise.all([
+      ignoreTaken
+        ? null
+        : this.markers.mget(this.takenPrefix + slotId, PLACES_PREFIX + slotId).catch(() => null),
       this.lock(slotId, repair),
     ]);
+    const taken = marks?.[0] ?? null;
     if (taken !== null) {
       if (locked.outcome === 'acquired') void locked.release();
       return { outcome: 'taken', by: taken };
     }
+    if (locked.outcome === 'busy' && (marks?.[1] ?? null) !== null) return { ...locked, places: true };
     return locked;
   }
 
@@ -124,6 +133,10 @@ export class RedlockSlotGate implements SlotGate {
 const SPLIT_RETRIES = 2;
 const SPLIT_JITTER_MS = 20;
 
+/** Redis key prefix of "this slot has several places" (SlotGate.markPlaces), and how long it lives. */
+const PLACES_PREFIX = 'booking:places:slot:';
+const PLACES_HINT_TTL_MS = 10 * 60_000;
+
 /**
  * Why the lock was refused: `held` when a majority of the nodes said another
  * lock holds the slot; `split` when some did but fewer than a majority, so
@@ -150,4 +163,6 @@ export class OpenSlotGate implements SlotGate {
   markTaken(): void {}
 
   clearTaken(): void {}
+
+  markPlaces(): void {}
 }

@@ -51,6 +51,7 @@ const fieldsOf = (s: ServiceRecord): ServiceFields => ({
   closingMinute: s.closingMinute,
   slotDurationMinutes: s.slotDurationMinutes,
   active: s.active,
+  capacity: s.capacity,
   providerId: s.providerId,
   deletedAt: s.deletedAt,
 });

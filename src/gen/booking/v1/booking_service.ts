@@ -276,6 +276,12 @@ export interface BookSlotRequest {
    * refused with INVALID_ARGUMENT, reason REQUEST_ID_REUSED.
    */
   requestId: string;
+  /**
+   * Places to take, 1 to 1000 (0 means 1); at most the slot's capacity
+   * (FAILED_PRECONDITION, reason PARTY_TOO_LARGE). Ignored with hold_token:
+   * the hold's party is booked.
+   */
+  partySize: number;
 }
 
 /** Response of BookSlot. */
@@ -344,6 +350,8 @@ export interface HoldSlotRequest {
   ttlSeconds: number;
   /** Optional idempotency key (AIP-155); see BookSlotRequest.request_id. */
   requestId: string;
+  /** Places to hold; see BookSlotRequest.party_size. */
+  partySize: number;
 }
 
 /** Response of HoldSlot. */
@@ -1941,7 +1949,7 @@ export const SetSlotStatusResponse: MessageFns<SetSlotStatusResponse> = {
 };
 
 function createBaseBookSlotRequest(): BookSlotRequest {
-  return { slotId: "", userId: "", serviceId: "", holdToken: "", requestId: "" };
+  return { slotId: "", userId: "", serviceId: "", holdToken: "", requestId: "", partySize: 0 };
 }
 
 export const BookSlotRequest: MessageFns<BookSlotRequest> = {
@@ -1960,6 +1968,9 @@ export const BookSlotRequest: MessageFns<BookSlotRequest> = {
     }
     if (message.requestId !== "") {
       writer.uint32(42).string(message.requestId);
+    }
+    if (message.partySize !== 0) {
+      writer.uint32(48).int32(message.partySize);
     }
     return writer;
   },
@@ -2017,6 +2028,14 @@ export const BookSlotRequest: MessageFns<BookSlotRequest> = {
             message.requestId = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.partySize = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2056,6 +2075,11 @@ export const BookSlotRequest: MessageFns<BookSlotRequest> = {
         : isSet(object.request_id)
         ? globalThis.String(object.request_id)
         : "",
+      partySize: isSet(object.partySize)
+        ? globalThis.Number(object.partySize)
+        : isSet(object.party_size)
+        ? globalThis.Number(object.party_size)
+        : 0,
     };
   },
 
@@ -2076,6 +2100,9 @@ export const BookSlotRequest: MessageFns<BookSlotRequest> = {
     if (message.requestId !== "") {
       obj.requestId = message.requestId;
     }
+    if (message.partySize !== 0) {
+      obj.partySize = Math.round(message.partySize);
+    }
     return obj;
   },
 
@@ -2089,6 +2116,7 @@ export const BookSlotRequest: MessageFns<BookSlotRequest> = {
     message.serviceId = object.serviceId ?? "";
     message.holdToken = object.holdToken ?? "";
     message.requestId = object.requestId ?? "";
+    message.partySize = object.partySize ?? 0;
     return message;
   },
 };
@@ -2723,7 +2751,7 @@ export const ListAppointmentsResponse: MessageFns<ListAppointmentsResponse> = {
 };
 
 function createBaseHoldSlotRequest(): HoldSlotRequest {
-  return { slotId: "", userId: "", ttlSeconds: 0, requestId: "" };
+  return { slotId: "", userId: "", ttlSeconds: 0, requestId: "", partySize: 0 };
 }
 
 export const HoldSlotRequest: MessageFns<HoldSlotRequest> = {
@@ -2739,6 +2767,9 @@ export const HoldSlotRequest: MessageFns<HoldSlotRequest> = {
     }
     if (message.requestId !== "") {
       writer.uint32(34).string(message.requestId);
+    }
+    if (message.partySize !== 0) {
+      writer.uint32(40).int32(message.partySize);
     }
     return writer;
   },
@@ -2788,6 +2819,14 @@ export const HoldSlotRequest: MessageFns<HoldSlotRequest> = {
             message.requestId = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.partySize = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2822,6 +2861,11 @@ export const HoldSlotRequest: MessageFns<HoldSlotRequest> = {
         : isSet(object.request_id)
         ? globalThis.String(object.request_id)
         : "",
+      partySize: isSet(object.partySize)
+        ? globalThis.Number(object.partySize)
+        : isSet(object.party_size)
+        ? globalThis.Number(object.party_size)
+        : 0,
     };
   },
 
@@ -2839,6 +2883,9 @@ export const HoldSlotRequest: MessageFns<HoldSlotRequest> = {
     if (message.requestId !== "") {
       obj.requestId = message.requestId;
     }
+    if (message.partySize !== 0) {
+      obj.partySize = Math.round(message.partySize);
+    }
     return obj;
   },
 
@@ -2851,6 +2898,7 @@ export const HoldSlotRequest: MessageFns<HoldSlotRequest> = {
     message.userId = object.userId ?? "";
     message.ttlSeconds = object.ttlSeconds ?? 0;
     message.requestId = object.requestId ?? "";
+    message.partySize = object.partySize ?? 0;
     return message;
   },
 };

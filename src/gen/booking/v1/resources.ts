@@ -24,7 +24,10 @@ export enum SlotStatus {
    * until `hold_expire_time`. Nobody else can book it meanwhile.
    */
   SLOT_STATUS_LOCKED = 2,
-  /** SLOT_STATUS_BOOKED - Taken by exactly one confirmed appointment. */
+  /**
+   * SLOT_STATUS_BOOKED - Full: taken by exactly one confirmed appointment, or, for a slot of
+   * several places, no place left.
+   */
   SLOT_STATUS_BOOKED = 3,
   UNRECOGNIZED = -1,
 }
@@ -184,6 +187,12 @@ export interface Service {
    * service is still as read (ABORTED, reason SERVICE_CHANGED, otherwise).
    */
   etag: string;
+  /**
+   * Places per slot: how many people one slot takes (a class, a hall), 1 to
+   * 1000; 0 on CreateService means 1. Copied into each slot when it is
+   * generated: a change (UpdateService) shapes only slots generated afterwards.
+   */
+  capacity: number;
 }
 
 /** One bookable time interval of a service. */
@@ -213,7 +222,18 @@ export interface Slot {
    * Set while the slot is held (LOCKED for a user by HoldSlot): when the hold
    * ends. A held slot whose hold has expired is shown as AVAILABLE.
    */
-  holdExpireTime: Date | undefined;
+  holdExpireTime:
+    | Date
+    | undefined;
+  /**
+   * Output only. Places of the slot (1 for a slot generated before capacities
+   * existed). A slot of several places stays AVAILABLE while places are left.
+   */
+  capacity: number;
+  /** Output only. Places taken by confirmed appointments and unexpired holds. */
+  placesTaken: number;
+  /** Output only. capacity - places_taken (0 while the slot is blocked). */
+  placesLeft: number;
 }
 
 /** A user's booking of one slot. */
@@ -255,7 +275,14 @@ export interface Appointment {
     | Slot
     | undefined;
   /** Output only. When the appointment was last moved to another slot. */
-  rescheduleTime: Date | undefined;
+  rescheduleTime:
+    | Date
+    | undefined;
+  /**
+   * How many places the appointment takes in its slot (1 unless booked with
+   * a larger party_size).
+   */
+  partySize: number;
 }
 
 function createBasePrice(): Price {
@@ -368,6 +395,7 @@ function createBaseService(): Service {
     providerId: "",
     deleteTime: undefined,
     etag: "",
+    capacity: 0,
   };
 }
 
@@ -417,6 +445,9 @@ export const Service: MessageFns<Service> = {
     }
     if (message.etag !== "") {
       writer.uint32(122).string(message.etag);
+    }
+    if (message.capacity !== 0) {
+      writer.uint32(128).int32(message.capacity);
     }
     return writer;
   },
@@ -554,6 +585,14 @@ export const Service: MessageFns<Service> = {
             message.etag = reader.string();
             continue;
           }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.capacity = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -615,6 +654,7 @@ export const Service: MessageFns<Service> = {
         ? fromJsonTimestamp(object.delete_time)
         : undefined,
       etag: isSet(object.etag) ? globalThis.String(object.etag) : "",
+      capacity: isSet(object.capacity) ? globalThis.Number(object.capacity) : 0,
     };
   },
 
@@ -665,6 +705,9 @@ export const Service: MessageFns<Service> = {
     if (message.etag !== "") {
       obj.etag = message.etag;
     }
+    if (message.capacity !== 0) {
+      obj.capacity = Math.round(message.capacity);
+    }
     return obj;
   },
 
@@ -692,6 +735,7 @@ export const Service: MessageFns<Service> = {
     message.providerId = object.providerId ?? "";
     message.deleteTime = object.deleteTime ?? undefined;
     message.etag = object.etag ?? "";
+    message.capacity = object.capacity ?? 0;
     return message;
   },
 };
@@ -706,6 +750,9 @@ function createBaseSlot(): Slot {
     appointmentId: "",
     revision: 0,
     holdExpireTime: undefined,
+    capacity: 0,
+    placesTaken: 0,
+    placesLeft: 0,
   };
 }
 
@@ -734,6 +781,15 @@ export const Slot: MessageFns<Slot> = {
     }
     if (message.holdExpireTime !== undefined) {
       Timestamp.encode(toTimestamp(message.holdExpireTime), writer.uint32(66).fork()).join();
+    }
+    if (message.capacity !== 0) {
+      writer.uint32(72).int32(message.capacity);
+    }
+    if (message.placesTaken !== 0) {
+      writer.uint32(80).int32(message.placesTaken);
+    }
+    if (message.placesLeft !== 0) {
+      writer.uint32(88).int32(message.placesLeft);
     }
     return writer;
   },
@@ -815,6 +871,30 @@ export const Slot: MessageFns<Slot> = {
             message.holdExpireTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.capacity = reader.int32();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.placesTaken = reader.int32();
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.placesLeft = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -857,6 +937,17 @@ export const Slot: MessageFns<Slot> = {
         : isSet(object.hold_expire_time)
         ? fromJsonTimestamp(object.hold_expire_time)
         : undefined,
+      capacity: isSet(object.capacity) ? globalThis.Number(object.capacity) : 0,
+      placesTaken: isSet(object.placesTaken)
+        ? globalThis.Number(object.placesTaken)
+        : isSet(object.places_taken)
+        ? globalThis.Number(object.places_taken)
+        : 0,
+      placesLeft: isSet(object.placesLeft)
+        ? globalThis.Number(object.placesLeft)
+        : isSet(object.places_left)
+        ? globalThis.Number(object.places_left)
+        : 0,
     };
   },
 
@@ -886,6 +977,15 @@ export const Slot: MessageFns<Slot> = {
     if (message.holdExpireTime !== undefined) {
       obj.holdExpireTime = message.holdExpireTime.toISOString();
     }
+    if (message.capacity !== 0) {
+      obj.capacity = Math.round(message.capacity);
+    }
+    if (message.placesTaken !== 0) {
+      obj.placesTaken = Math.round(message.placesTaken);
+    }
+    if (message.placesLeft !== 0) {
+      obj.placesLeft = Math.round(message.placesLeft);
+    }
     return obj;
   },
 
@@ -902,6 +1002,9 @@ export const Slot: MessageFns<Slot> = {
     message.appointmentId = object.appointmentId ?? "";
     message.revision = object.revision ?? 0;
     message.holdExpireTime = object.holdExpireTime ?? undefined;
+    message.capacity = object.capacity ?? 0;
+    message.placesTaken = object.placesTaken ?? 0;
+    message.placesLeft = object.placesLeft ?? 0;
     return message;
   },
 };
@@ -921,6 +1024,7 @@ function createBaseAppointment(): Appointment {
     service: undefined,
     slot: undefined,
     rescheduleTime: undefined,
+    partySize: 0,
   };
 }
 
@@ -964,6 +1068,9 @@ export const Appointment: MessageFns<Appointment> = {
     }
     if (message.rescheduleTime !== undefined) {
       Timestamp.encode(toTimestamp(message.rescheduleTime), writer.uint32(106).fork()).join();
+    }
+    if (message.partySize !== 0) {
+      writer.uint32(112).int32(message.partySize);
     }
     return writer;
   },
@@ -1085,6 +1192,14 @@ export const Appointment: MessageFns<Appointment> = {
             message.rescheduleTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.partySize = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1148,6 +1263,11 @@ export const Appointment: MessageFns<Appointment> = {
         : isSet(object.reschedule_time)
         ? fromJsonTimestamp(object.reschedule_time)
         : undefined,
+      partySize: isSet(object.partySize)
+        ? globalThis.Number(object.partySize)
+        : isSet(object.party_size)
+        ? globalThis.Number(object.party_size)
+        : 0,
     };
   },
 
@@ -1192,6 +1312,9 @@ export const Appointment: MessageFns<Appointment> = {
     if (message.rescheduleTime !== undefined) {
       obj.rescheduleTime = message.rescheduleTime.toISOString();
     }
+    if (message.partySize !== 0) {
+      obj.partySize = Math.round(message.partySize);
+    }
     return obj;
   },
 
@@ -1215,6 +1338,7 @@ export const Appointment: MessageFns<Appointment> = {
       : undefined;
     message.slot = (object.slot !== undefined && object.slot !== null) ? Slot.fromPartial(object.slot) : undefined;
     message.rescheduleTime = object.rescheduleTime ?? undefined;
+    message.partySize = object.partySize ?? 0;
     return message;
   },
 };
