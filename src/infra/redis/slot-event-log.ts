@@ -85,6 +85,7 @@ export interface EventLogSettings {
 export class RedisSlotEventLog implements SlotEvents, SlotEventLog {
   private readonly tails = new Map<string, ServiceTail>();
   private readonly unpublished: UnpublishedSlots;
+  private readonly reads = new Map<string, Promise<number>>();
 
   constructor(
     private readonly redis: Redis,
@@ -171,9 +172,25 @@ export class RedisSlotEventLog implements SlotEvents, SlotEventLog {
     return this.tails.get(serviceId)?.livePosition() ?? this.storedRevision(serviceId);
   }
 
-  private async storedRevision(serviceId: string): Promise<number> {
+  /**
+   * The service's revision as Redis has it. Concurrent callers share one read
+   * (a thousand subscribers arriving together cost one round trip); a caller
+   * that needs at least `atLeast` reads again if the shared answer is older.
+   */
+  private async storedRevision(serviceId: string, atLeast = 0): Promise<number> {
+    const shared = this.reads.get(serviceId);
+    if (shared) {
+      const revision = await shared;
+      if (revision >= atLeast) return revision;
+    }
     const redis = this.redis as Redis & { bookingLatestRevision(key: string): Promise<string> };
-    return Number(await redis.bookingLatestRevision(this.keys(serviceId).counter));
+    const read = redis.bookingLatestRevision(this.keys(serviceId).counter).then(Number);
+    this.reads.set(serviceId, read);
+    const forget = (): void => {
+      if (this.reads.get(serviceId) === read) this.reads.delete(serviceId);
+    };
+    read.then(forget, forget);
+    return read;
   }
 
   async subscribe(
@@ -191,7 +208,9 @@ export class RedisSlotEventLog implements SlotEvents, SlotEventLog {
     // through another instance) is checked against Redis.
     const known = this.tails.get(serviceId)?.livePosition();
     const latest =
-      known !== undefined && afterRevision <= known ? known : await this.storedRevision(serviceId);
+      known !== undefined && afterRevision <= known
+        ? known
+        : await this.storedRevision(serviceId, afterRevision);
     // No await from here to the subscriber's registration in join(): a tail
     // found here cannot close (with its last subscriber) before we are in it.
     let tail = this.tails.get(serviceId);
