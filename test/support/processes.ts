@@ -149,7 +149,7 @@ class SupervisedServer implements KillableServer {
 }
 
 /** A redis-server with no persistence on a free port (started). */
-export async function startPrivateRedis(): Promise<KillableServer> {
+export async function startPrivateRedis(extraArgs: readonly string[] = []): Promise<KillableServer> {
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'booking-test-redis-'));
   const server = new SupervisedServer({
@@ -159,7 +159,19 @@ export async function startPrivateRedis(): Promise<KillableServer> {
     uri: `redis://127.0.0.1:${port}`,
     command: () => [
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        ...extraArgs,
+      ],
     ],
     ready: () => redisPing(port),
   });
