@@ -128,7 +128,8 @@ process.on('message', (m: { id: number; job: SubscriberJob }) => {
   const answer = (result: unknown): void => void process.send?.({ id: m.id, result });
   try {
     if (m.job.kind === 'open') answer(open(m.job));
-    else if (m.job.kind === 'progress') answer(received);
+    else if (m.job.kind === 'progress')
+      answer({ received, ended: Object.values(ended).reduce((a, b) => a + b, 0) });
     else answer(collect(m.job));
   } catch (err) {
     process.send?.({ id: m.id, error: err instanceof Error ? err.message : String(err) });

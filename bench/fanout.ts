@@ -128,10 +128,17 @@ async function runOne(
         );
       }),
     );
+    // Open: every stream registered with the server, or ended (refused) at the client.
+    const progress = async (): Promise<{ received: number; ended: number }> => {
+      const ps = await Promise.all(
+        subs.map((w) => w.run<{ received: number; ended: number }>({ kind: 'progress' }, 60_000)),
+      );
+      return ps.reduce((a, p) => ({ received: a.received + p.received, ended: a.ended + p.ended }));
+    };
     let live = 0;
     while (Date.now() - t0 < 300_000) {
       live = (await control<{ subscribers: number }>(server.controlPort, '/watch')).subscribers;
-      if (live >= n) break;
+      if (live >= n || live + (await progress()).ended >= n) break;
       await sleep(100);
     }
     const openS = (Date.now() - t0) / 1000;
@@ -187,10 +194,7 @@ async function runOne(
     let received = -1;
     let still = Date.now();
     while (Date.now() - still < 5_000) {
-      const now = (await Promise.all(subs.map((w) => w.run<number>({ kind: 'progress' }, 60_000)))).reduce(
-        (a, b) => a + b,
-        0,
-      );
+      const now = (await progress()).received;
       if (now >= expected) break;
       if (now !== received) [received, still] = [now, Date.now()];
       await sleep(100);
