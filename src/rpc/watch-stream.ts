@@ -173,11 +173,18 @@ export class WatchStream implements WatchSink {
     // Written once the current turn is through: changes read together go out together.
     if (this.flushQueued) return;
     this.flushQueued = true;
-    queueMicrotask(() => {
-      this.flushQueued = false;
-      this.flush();
-    });
+    queueMicrotask(this.flushLater);
   }
+
+  private readonly flushLater = (): void => {
+    this.flushQueued = false;
+    this.flush();
+  };
+
+  private readonly written = (): void => {
+    this.inFlight = false;
+    this.flush();
+  };
 
   progress(revision: number): void {
     this.position = Math.max(this.position, revision);
@@ -240,10 +247,7 @@ export class WatchStream implements WatchSink {
         const bytes = n === 1 ? encodedChange(head, this.observeLag) : encodedBatch(events, this.observeLag);
         this.inFlight = true;
         // What queues until HTTP/2 has taken this message goes out as the next one.
-        this.call.write(bytes as unknown as WatchSlotAvailabilityResponse, () => {
-          this.inFlight = false;
-          this.flush();
-        });
+        this.call.write(bytes as unknown as WatchSlotAvailabilityResponse, this.written);
         continue;
       }
       this.queue.shift();
