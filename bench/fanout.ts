@@ -85,6 +85,7 @@ async function runOne(
       RECONCILER_ENABLED: 'false',
       WATCH_MAX_STREAMS_PER_PRINCIPAL: '100000',
       SHUTDOWN_GRACE_MS: '3000',
+      BENCH_CALL_ATTRIBUTION: 'off',
     },
     path.join(env.outDir, `server-${name}.log`),
     path.join(co.root, 'dist'),
@@ -317,7 +318,8 @@ export async function fanoutMain(argv: string[]): Promise<void> {
       dirty: sh('git', ['status', '--porcelain']) !== '',
     },
     serverEnv:
-      'LOG_LEVEL=warn AUTH_DISABLED=true RECONCILER_ENABLED=false WATCH_MAX_STREAMS_PER_PRINCIPAL=100000',
+      'LOG_LEVEL=warn AUTH_DISABLED=true RECONCILER_ENABLED=false WATCH_MAX_STREAMS_PER_PRINCIPAL=100000; ' +
+      'monitoring wrapper with BENCH_CALL_ATTRIBUTION=off (no AsyncLocalStorage, so no async hooks)',
     subscriberProcesses: SUBSCRIBER_PROCESSES,
     streamsPerConnection: PER_CHANNEL,
     runs,
