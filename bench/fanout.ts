@@ -137,14 +137,17 @@ async function runOne(
       return ps.reduce((a, p) => ({ received: a.received + p.received, ended: a.ended + p.ended }));
     };
     let live = 0;
+    let refused = 0;
     while (Date.now() - t0 < 300_000) {
       live = (await control<{ subscribers: number }>(server.controlPort, '/watch')).subscribers;
-      if (live >= n || live + (await progress()).ended >= n) break;
+      refused = (await progress()).ended;
+      if (live >= n || live + refused >= n) break;
       await sleep(100);
     }
+    const opened = Math.max(1, n - refused);
     const openS = (Date.now() - t0) / 1000;
     const mem1 = await control<NodeJS.MemoryUsage>(server.controlPort, '/memory?gc=1');
-    log(`${name}: ${live} streams open in ${openS.toFixed(1)} s`);
+    log(`${name}: ${live} streams open, ${refused} refused, in ${openS.toFixed(1)} s`);
 
     // Synthetic slots of the service, changed in turn: AVAILABLE <-> BOOKED, the slot's revision bumped.
     const start = Date.now() + 86_400_000;
@@ -220,6 +223,7 @@ async function runOne(
       commit: sh('git', ['-C', co.root, 'rev-parse', '--short', 'HEAD']) || 'n/a',
       subscribers: n,
       liveSubscribers: live,
+      refusedWhileOpening: refused,
       changesPerSecond: size.perSecond,
       seconds: size.seconds,
       openStreamsS: round(openS, 2),
@@ -241,8 +245,8 @@ async function runOne(
       deliveriesPerS: round(delivered / Math.max(0.001, (lastAt - pubStart) / 1000), 0),
       serverCpuS: round(cpuMs / 1000, 2),
       serverCpuUsPerDelivery: delivered ? round((cpuMs * 1000) / delivered, 2) : null,
-      rssBytesPerSubscriber: Math.round((mem1.rss - mem0.rss) / Math.max(1, live)),
-      heapBytesPerSubscriber: Math.round((mem1.heapUsed - mem0.heapUsed) / Math.max(1, live)),
+      rssBytesPerSubscriber: Math.round((mem1.rss - mem0.rss) / opened),
+      heapBytesPerSubscriber: Math.round((mem1.heapUsed - mem0.heapUsed) / opened),
       streamsEnded: ended,
       profile,
     };
