@@ -85,8 +85,14 @@ function open(job: Extract<SubscriberJob, { kind: 'open' }>): { opened: number }
         record(r, at);
       }
     });
-    stream.on('error', (err) => bump(failureLabel(failureOf(err))));
-    stream.on('end', () => bump('end'));
+    // Counted once per stream: an error ends it (no 'end' counted then).
+    let done = false;
+    const finish = (label: string): void => {
+      if (!done) bump(label);
+      done = true;
+    };
+    stream.on('error', (err) => finish(failureLabel(failureOf(err))));
+    stream.on('end', () => finish('end'));
     streams.push(stream);
   }
   return { opened: streams.length };

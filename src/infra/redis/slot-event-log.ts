@@ -183,14 +183,30 @@ export class RedisSlotEventLog implements SlotEvents, SlotEventLog {
       const revision = await shared;
       if (revision >= atLeast) return revision;
     }
-    const redis = this.redis as Redis & { bookingLatestRevision(key: string): Promise<string> };
-    const read = redis.bookingLatestRevision(this.keys(serviceId).counter).then(Number);
+    const read = this.readRevision(serviceId);
     this.reads.set(serviceId, read);
     const forget = (): void => {
       if (this.reads.get(serviceId) === read) this.reads.delete(serviceId);
     };
     read.then(forget, forget);
     return read;
+  }
+
+  /**
+   * One read, tried again on failure for about 3 s (0.1, 0.2, 0.4, 0.8, 1.6 s apart):
+   * a command timeout while the event loop is busy (thousands of streams opening at
+   * once) must not refuse every subscriber waiting on it.
+   */
+  private async readRevision(serviceId: string): Promise<number> {
+    const redis = this.redis as Redis & { bookingLatestRevision(key: string): Promise<string> };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return Number(await redis.bookingLatestRevision(this.keys(serviceId).counter));
+      } catch (err) {
+        if (attempt >= 5) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+      }
+    }
   }
 
   async subscribe(
