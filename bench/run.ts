@@ -22,6 +22,7 @@ import { CpuMeter, findPid, workers, type Worker } from './lib/procs';
 import type { ProfileSummary } from './lib/profile';
 import { log, RESULTS, ROOT, sh, startServer, transpileWrapper } from './lib/server';
 import type { Summary } from './lib/stats';
+import { fanoutMain } from './fanout';
 import { growthMain } from './growth';
 import { places } from './places-scenario';
 import { fanout, generation, history, hot, spread, waitForServer, type Config, type Ctx } from './scenarios';
@@ -357,6 +358,7 @@ function profileText(name: string, p: ProfileSummary | null | undefined): string
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv.includes('--growth')) return growthMain(argv);
+  if (argv.includes('--fanout')) return fanoutMain(argv);
   const opts = parseArgs(argv);
   const cfg = structuredClone(opts.quick ? QUICK : FULL);
   if (opts.spreadClients) cfg.spread.clientPoints = opts.spreadClients;

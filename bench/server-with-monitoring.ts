@@ -176,24 +176,27 @@ const serverProto = grpc.Server.prototype as unknown as {
   addService(service: grpc.ServiceDefinition, implementation: grpc.UntypedServiceImplementation): void;
 };
 const originalAddService = serverProto.addService;
-serverProto.addService = function (this: unknown, service, implementation) {
-  const wrapped: grpc.UntypedServiceImplementation = { ...implementation };
-  for (const [name, def] of Object.entries(service)) {
-    const handler = implementation[name] as AnyHandler | undefined;
-    if (!handler || def.requestStream || def.responseStream) continue;
-    wrapped[name] = function (this: unknown, call, callback) {
-      const sent = call.metadata.get('x-bench-client')[0];
-      const ctx: CallContext = { ops: 0, redisOps: 0, client: typeof sent === 'string' ? sent : null };
-      als.run(ctx, () =>
-        handler.call(this, call, (err, value, trailer, flags) => {
-          finish(name, ctx, err);
-          callback(err, value, trailer, flags);
-        }),
-      );
-    } as AnyHandler;
-  }
-  originalAddService.call(this, service, wrapped);
-};
+// BENCH_CALL_ATTRIBUTION=off (the fan-out bench): no AsyncLocalStorage context ever, so
+// Node's async hooks stay off and every write costs what it costs in production.
+if (process.env.BENCH_CALL_ATTRIBUTION !== 'off')
+  serverProto.addService = function (this: unknown, service, implementation) {
+    const wrapped: grpc.UntypedServiceImplementation = { ...implementation };
+    for (const [name, def] of Object.entries(service)) {
+      const handler = implementation[name] as AnyHandler | undefined;
+      if (!handler || def.requestStream || def.responseStream) continue;
+      wrapped[name] = function (this: unknown, call, callback) {
+        const sent = call.metadata.get('x-bench-client')[0];
+        const ctx: CallContext = { ops: 0, redisOps: 0, client: typeof sent === 'string' ? sent : null };
+        als.run(ctx, () =>
+          handler.call(this, call, (err, value, trailer, flags) => {
+            finish(name, ctx, err);
+            callback(err, value, trailer, flags);
+          }),
+        );
+      } as AnyHandler;
+    }
+    originalAddService.call(this, service, wrapped);
+  };
 
 // ---------------------------------------------------------------------------
 // Watch subscribers: the app's event log instance, seen on its first subscribe.

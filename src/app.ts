@@ -105,11 +105,21 @@ export async function startApp(config: AppConfig, opts: { logger?: Logger } = {}
     const slots = new MongoSlotRepository(models);
     const claims = new MongoClaimRepository(models);
     const requests = new MongoIdempotencyStore(models);
-    const events = new RedisSlotEventLog(redis, { ...config.events, blockMs: 5_000 }, (err, change) =>
-      logger.warn(
-        { err: err instanceof Error ? err.message : String(err), slotId: change?.after.id },
-        'could not publish a slot event; the reconciler will announce it again',
-      ),
+    const events = new RedisSlotEventLog(
+      redis,
+      { ...config.events, blockMs: 5_000 },
+      (err, change) =>
+        logger.warn(
+          { err: err instanceof Error ? err.message : String(err), slotId: change?.after.id },
+          'could not publish a slot event; retrying until Redis takes it',
+        ),
+      undefined,
+      {
+        onRepublished: (slots, published) =>
+          logger.info({ slots, published }, 'slot events published after a failed publish'),
+        onDropped: (slots) =>
+          logger.error({ slots }, 'too many unpublished slot events; the reconciler will announce these'),
+      },
     );
     // The lock's Redlock quorum: REDIS_URL's client, or independent nodes of their own.
     const lockClients =

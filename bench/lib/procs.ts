@@ -8,14 +8,18 @@ import type { Job } from '../worker';
 
 export { freePort } from '../../scripts/local-servers';
 
-export class Worker {
+/** A load process running `script` (bench/worker.ts unless given), taking jobs of type `J`. */
+export class Worker<J extends { kind: string } = Job> {
   private readonly child: ChildProcess;
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 
-  constructor(readonly name: string) {
+  constructor(
+    readonly name: string,
+    script = path.join(__dirname, '..', 'worker.ts'),
+  ) {
     // Inherits our execArgv: the tsx loader that runs this file runs the worker too.
-    this.child = fork(path.join(__dirname, '..', 'worker.ts'), [], {
+    this.child = fork(script, [], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.child.on('message', (m: { id: number; result?: unknown; error?: string }) => {
@@ -35,7 +39,7 @@ export class Worker {
     return this.child.pid ?? 0;
   }
 
-  run<T>(job: Job, timeoutMs: number): Promise<T> {
+  run<T>(job: J, timeoutMs: number): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -53,6 +53,8 @@ export async function startServer(
   wrapper: string,
   env: Record<string, string>,
   logFile: string,
+  /** The app to run: dist/ of this checkout, or of another one (a baseline). */
+  distDir = path.join(ROOT, 'dist'),
 ): Promise<Server> {
   const port = await freePort();
   const controlPort = await freePort();
@@ -66,7 +68,7 @@ export async function startServer(
       PORT: String(port),
       BIND_HOST: '127.0.0.1',
       BENCH_CONTROL_PORT: String(controlPort),
-      BENCH_DIST_DIR: path.join(ROOT, 'dist'),
+      BENCH_DIST_DIR: distDir,
     },
     stdio: ['pipe', out, out],
   });

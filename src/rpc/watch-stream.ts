@@ -1,19 +1,20 @@
 import { status as Code, type ServerWritableStream } from '@grpc/grpc-js';
 import { DomainError } from '../domain/errors';
 import type { Principal, Role } from '../domain/principal';
-import type { WatchSlotAvailabilityRequest } from '../gen/booking/v1/booking_service';
-import { WatchEventType, WatchSlotAvailabilityResponse } from '../gen/booking/v1/booking_service';
-import { SlotStatus as PbSlotStatus } from '../gen/booking/v1/resources';
+import type {
+  WatchSlotAvailabilityRequest,
+  WatchSlotAvailabilityResponse,
+} from '../gen/booking/v1/booking_service';
 import type { Metrics } from '../infra/metrics/metrics';
 import type { Logger } from '../logger';
 import type { EventSubscription, SlotEvent } from '../services/ports';
 import type { WatchMessage, WatchService, WatchSink } from '../services/watch.service';
-import { slotStatusToPb, slotToPb } from './codec';
 import type { CallGuard } from './call-guard';
 import { classifyError } from './error-status';
 import { parseWatchSlotAvailability } from './requests';
 import { isMalformed } from './tolerant-service';
 import { requestIdOf } from './unary';
+import { encodedBatch, encodedChange, otherMessage } from './watch-encoding';
 
 type WatchCall = ServerWritableStream<WatchSlotAvailabilityRequest, WatchSlotAvailabilityResponse>;
 
@@ -67,17 +68,31 @@ export class WatchRegistry {
   }
 }
 
+/** Changes in one batched message at most (a subscriber further behind gets several). */
+export const MAX_CHANGES_PER_MESSAGE = 500;
+
+type Queued = SlotEvent | WatchSlotAvailabilityResponse;
+const isChange = (q: Queued): q is SlotEvent => !('type' in q);
+
 /**
  * One subscriber's stream: a bounded queue in front of grpc-js's writes,
  * drained at the pace HTTP/2 flow control allows. A subscriber whose queue
  * overflows is ended with RESOURCE_EXHAUSTED; a slow one never slows the
  * others (the shared reader only appends to queues). Heartbeats carry the
  * resume revision while nothing else is sent.
+ *
+ * Changes wait in the queue as the shared events and are encoded on the way
+ * out (once per instance). A client that asked for `batch_changes` gets every
+ * change waiting at once in one message: changes read together from the log,
+ * and those that queued while its stream was not draining (grpc-js refused
+ * more until 'drain'), so a subscriber that falls behind costs one write per
+ * batch, not one per change. Others get one message per change, as before.
  */
 export class WatchStream implements WatchSink {
-  /** Messages to send; a change is its encoded bytes, shared with the other subscribers. */
-  private readonly queue: (WatchSlotAvailabilityResponse | Buffer)[] = [];
+  private readonly queue: Queued[] = [];
+  private readonly batch: boolean;
   private blocked = false;
+  private flushQueued = false;
   private ended = false;
   private position = 0;
   private lastSent = Date.now();
@@ -86,6 +101,10 @@ export class WatchStream implements WatchSink {
   private subscription: EventSubscription | undefined;
   private roomWaiters: (() => void)[] = [];
   private principal = '';
+  private readonly observeLag = (event: SlotEvent): void =>
+    this.metrics.watchDeliveryLagSeconds.observe(
+      Math.max(0, Date.now() - event.slot.updatedAt.getTime()) / 1000,
+    );
 
   constructor(
     private readonly call: WatchCall,
@@ -93,7 +112,9 @@ export class WatchStream implements WatchSink {
     private readonly registry: WatchRegistry,
     private logger: Logger,
     private readonly metrics: Metrics,
-  ) {}
+  ) {
+    this.batch = (call.request as Partial<WatchSlotAvailabilityRequest> | undefined)?.batchChanges === true;
+  }
 
   get closed(): boolean {
     return this.ended;
@@ -146,16 +167,22 @@ export class WatchStream implements WatchSink {
       }, this.settings.slowAfterMs);
     }
     this.position = Math.max(this.position, message.revision);
-    if (message.type === 'CHANGE') {
-      this.metrics.watchDeliveryLagSeconds.observe(
-        Math.max(0, Date.now() - message.event.slot.updatedAt.getTime()) / 1000,
-      );
-      this.queue.push(encodedOnce(message.event));
-    } else {
-      this.queue.push(toPb(message));
-    }
-    this.flush();
+    this.queue.push(message.type === 'CHANGE' ? message.event : otherMessage(message));
+    // Written once the current turn is through: changes read together go out together.
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(this.flushLater);
   }
+
+  private readonly flushLater = (): void => {
+    this.flushQueued = false;
+    this.flush();
+  };
+
+  private readonly drained = (): void => {
+    this.blocked = false;
+    this.flush();
+  };
 
   progress(revision: number): void {
     this.position = Math.max(this.position, revision);
@@ -210,13 +237,23 @@ export class WatchStream implements WatchSink {
   private flush(): void {
     while (!this.blocked && !this.ended && this.queue.length > 0) {
       this.lastSent = Date.now();
+      const head = this.queue[0]!;
+      let message: Buffer | WatchSlotAvailabilityResponse;
+      if (this.batch && isChange(head)) {
+        // Every change waiting (read together, or queued while the stream did not drain) in one message.
+        let n = 1;
+        while (n < this.queue.length && n < MAX_CHANGES_PER_MESSAGE && isChange(this.queue[n]!)) n += 1;
+        const events = this.queue.splice(0, n) as SlotEvent[];
+        message = n === 1 ? encodedChange(head, this.observeLag) : encodedBatch(events, this.observeLag);
+      } else {
+        this.queue.shift();
+        message = isChange(head) ? encodedChange(head, this.observeLag) : head;
+      }
       // A Buffer is already encoded: the service definition passes it through (tolerantService).
-      if (!this.call.write(this.queue.shift()! as WatchSlotAvailabilityResponse)) {
+      if (!this.call.write(message as WatchSlotAvailabilityResponse)) {
+        // Not draining: what arrives meanwhile waits here (as shared events, not encoded copies).
         this.blocked = true;
-        this.call.once('drain', () => {
-          this.blocked = false;
-          this.flush();
-        });
+        this.call.once('drain', this.drained);
       }
     }
     if (this.queue.length < this.settings.bufferLimit / 2) for (const w of this.roomWaiters.splice(0)) w();
@@ -225,56 +262,8 @@ export class WatchStream implements WatchSink {
   private beat(): void {
     if (this.ended || this.blocked || this.queue.length > 0) return;
     if (Date.now() - this.lastSent < this.settings.heartbeatMs) return;
-    this.queue.push({
-      type: WatchEventType.WATCH_EVENT_TYPE_HEARTBEAT,
-      slot: undefined,
-      previousStatus: PbSlotStatus.SLOT_STATUS_UNSPECIFIED,
-      revision: this.position,
-    });
+    this.queue.push(otherMessage({ type: 'HEARTBEAT', revision: this.position }));
     this.flush();
-  }
-}
-
-/**
- * A change goes to every subscriber of a service in the same bytes: encode it
- * once per instance, not once per subscriber (the fan-out profile's hot spot).
- */
-const encodedChanges = new WeakMap<SlotEvent, Buffer>();
-
-function encodedOnce(event: SlotEvent): Buffer {
-  let bytes = encodedChanges.get(event);
-  if (!bytes) {
-    bytes = Buffer.from(
-      WatchSlotAvailabilityResponse.encode({
-        type: WatchEventType.WATCH_EVENT_TYPE_CHANGE,
-        slot: slotToPb(event.slot),
-        previousStatus: event.previousStatus
-          ? slotStatusToPb(event.previousStatus)
-          : PbSlotStatus.SLOT_STATUS_UNSPECIFIED,
-        revision: event.revision,
-      }).finish(),
-    );
-    encodedChanges.set(event, bytes);
-  }
-  return bytes;
-}
-
-function toPb(m: Exclude<WatchMessage, { type: 'CHANGE' }>): WatchSlotAvailabilityResponse {
-  switch (m.type) {
-    case 'SNAPSHOT':
-      return {
-        type: WatchEventType.WATCH_EVENT_TYPE_SNAPSHOT,
-        slot: slotToPb(m.slot),
-        previousStatus: PbSlotStatus.SLOT_STATUS_UNSPECIFIED,
-        revision: m.revision,
-      };
-    case 'SYNCED':
-      return {
-        type: WatchEventType.WATCH_EVENT_TYPE_SYNCED,
-        slot: undefined,
-        previousStatus: PbSlotStatus.SLOT_STATUS_UNSPECIFIED,
-        revision: m.revision,
-      };
   }
 }
 

@@ -61,7 +61,11 @@ export class WatchService {
     if (!(await this.deps.services.findById(q.serviceId))) throw serviceNotFound(q.serviceId);
     const inRange = (slot: SlotRecord): boolean =>
       (q.from === null || slot.startTime >= q.from) && (q.to === null || slot.startTime < q.to);
-    const delivered = new Map<string, number>(); // slot id -> revision of the slot last sent
+    // Slot id -> revision the snapshot showed, until a newer change of that slot passes:
+    // the log itself never goes back for a slot (its script drops older states), so
+    // after that first change nothing needs remembering (no per-subscriber map of every
+    // slot ever changed).
+    const delivered = new Map<string, number>();
 
     const unavailable = (err: unknown): never => {
       if (err instanceof DomainError) throw err;
@@ -84,9 +88,11 @@ export class WatchService {
         room: () => sink.room(),
         onEvent: (event) => {
           if (!inRange(event.slot)) return sink.progress(event.revision);
-          const last = delivered.get(event.slot.id);
-          if (last !== undefined && event.slot.revision <= last) return sink.progress(event.revision);
-          delivered.set(event.slot.id, event.slot.revision);
+          const shown = delivered.get(event.slot.id);
+          if (shown !== undefined) {
+            if (event.slot.revision <= shown) return sink.progress(event.revision);
+            delivered.delete(event.slot.id);
+          }
           sink.push({ type: 'CHANGE', event, revision: event.revision });
         },
         onProgress: (revision) => sink.progress(revision),

@@ -40,8 +40,8 @@ export interface KillableServer {
   dispose(): Promise<void>;
 }
 
-/** A redis-server with no persistence on a free port (started). */
-export async function startPrivateRedis(): Promise<KillableServer> {
+/** A redis-server with no persistence on a free port (started); `extraArgs` are appended to its command line. */
+export async function startPrivateRedis(extraArgs: readonly string[] = []): Promise<KillableServer> {
   const bin = requireRedisServer();
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'booking-test-redis-'));
@@ -50,7 +50,7 @@ export async function startPrivateRedis(): Promise<KillableServer> {
     port,
     dir,
     command: bin,
-    args: redisArgs(port, dir),
+    args: [...redisArgs(port, dir), ...extraArgs],
     ready: () => redisPing(port),
   });
 }

@@ -47,7 +47,7 @@ export class Metrics {
 
   readonly watchDeliveryLagSeconds = new Histogram({
     name: 'booking_watch_delivery_lag_seconds',
-    help: 'From a slot change being written to its event being handed to a subscriber stream',
+    help: 'From a slot change being written to its event being handed to the first subscriber stream of this instance (once per change and instance)',
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });

@@ -7,6 +7,7 @@ import type {
   SlotEventLog,
   SlotEvents,
 } from '../../services/ports';
+import { DEFAULT_RETRY, UnpublishedSlots, type RetrySettings } from './unpublished-slots';
 
 /**
  * Slot events in Redis Streams, one stream per service, shared by every
@@ -21,9 +22,12 @@ import type {
  * `maxLength` entries. Each entry records the revision before it, so a reader
  * can prove it missed nothing.
  *
- * A crash between a database write and its publish is repaired by
- * `republish` (called by the reconciler with recently changed slots): the
- * script publishes only what subscribers have not seen.
+ * A publish that fails (Redis timed out or is unreachable) is retried until
+ * it succeeds (`UnpublishedSlots`: backoff from 100 ms to 2 s, and at once
+ * when the connection is ready again), so subscribers learn of it within
+ * seconds of Redis being back. A crash between a database write and its
+ * publish is repaired by `republish` (called by the reconciler with recently
+ * changed slots): the script publishes only what subscribers have not seen.
  */
 const PUBLISH = `
 local last = redis.call('HGET', KEYS[3], ARGV[2])
@@ -80,15 +84,24 @@ export interface EventLogSettings {
 
 export class RedisSlotEventLog implements SlotEvents, SlotEventLog {
   private readonly tails = new Map<string, ServiceTail>();
+  private readonly unpublished: UnpublishedSlots;
+  private readonly reads = new Map<string, Promise<number>>();
 
   constructor(
     private readonly redis: Redis,
     private readonly settings: EventLogSettings,
     private readonly onPublishError: (err: unknown, change: SlotChange | null) => void,
     private readonly prefix = 'booking:events:',
+    hooks: { onRepublished?(slots: number, published: number): void; onDropped?(slots: number): void } = {},
+    retry: RetrySettings = DEFAULT_RETRY,
   ) {
     redis.defineCommand('bookingPublishSlotEvent', { numberOfKeys: 3, lua: PUBLISH });
     redis.defineCommand('bookingLatestRevision', { numberOfKeys: 1, lua: LATEST });
+    this.unpublished = new UnpublishedSlots((slot, before) => this.publish(slot, before), retry, {
+      onRepublished: (n, published) => hooks.onRepublished?.(n, published),
+      onDropped: (n) => hooks.onDropped?.(n),
+    });
+    redis.on('ready', () => this.unpublished.retryNow());
   }
 
   keys(serviceId: string): Keys {
@@ -96,16 +109,25 @@ export class RedisSlotEventLog implements SlotEvents, SlotEventLog {
     return { counter: `${base}:rev`, stream: `${base}:stream`, lastBySlot: `${base}:slots` };
   }
 
-  /** Fire and forget: a failed publish is logged, and repaired by `republish`. */
+  /** Fire and forget: a failed publish is logged and retried until Redis takes it. */
   changed(change: SlotChange): void {
-    this.publish(change.after, change.before.status).catch((err: unknown) =>
-      this.onPublishError(err, change),
-    );
+    this.publish(change.after, change.before.status).catch((err: unknown) => {
+      this.onPublishError(err, change);
+      this.unpublished.add(change.after, change.before.status);
+    });
   }
 
   /** Fire and forget: new slots, or states that may not have been announced. */
   announce(slots: readonly SlotRecord[]): void {
-    this.republish(slots).catch((err: unknown) => this.onPublishError(err, null));
+    this.republish(slots).catch((err: unknown) => {
+      this.onPublishError(err, null);
+      for (const slot of slots) this.unpublished.add(slot, null);
+    });
+  }
+
+  /** Slot states waiting to be published again (tests, metrics). */
+  get unpublishedCount(): number {
+    return this.unpublished.size;
   }
 
   /** Publishes what subscribers have not seen; returns how many were. */
@@ -140,9 +162,51 @@ export class RedisSlotEventLog implements SlotEvents, SlotEventLog {
     return Number(result);
   }
 
+  /**
+   * The latest revision of a service. Where this instance already follows the
+   * service (a live reader), its position answers without a Redis round trip:
+   * any position in the chain is a correct starting point (later changes
+   * follow, earlier ones are in the database already).
+   */
   async latestRevision(serviceId: string): Promise<number> {
+    return this.tails.get(serviceId)?.livePosition() ?? this.storedRevision(serviceId);
+  }
+
+  /**
+   * The service's revision as Redis has it. Concurrent callers share one read
+   * (a thousand subscribers arriving together cost one round trip); a caller
+   * that needs at least `atLeast` reads again if the shared answer is older.
+   */
+  private async storedRevision(serviceId: string, atLeast = 0): Promise<number> {
+    const shared = this.reads.get(serviceId);
+    if (shared) {
+      const revision = await shared;
+      if (revision >= atLeast) return revision;
+    }
+    const read = this.readRevision(serviceId);
+    this.reads.set(serviceId, read);
+    const forget = (): void => {
+      if (this.reads.get(serviceId) === read) this.reads.delete(serviceId);
+    };
+    read.then(forget, forget);
+    return read;
+  }
+
+  /**
+   * One read, tried again on failure for about 3 s (0.1, 0.2, 0.4, 0.8, 1.6 s apart):
+   * a command timeout while the event loop is busy (thousands of streams opening at
+   * once) must not refuse every subscriber waiting on it.
+   */
+  private async readRevision(serviceId: string): Promise<number> {
     const redis = this.redis as Redis & { bookingLatestRevision(key: string): Promise<string> };
-    return Number(await redis.bookingLatestRevision(this.keys(serviceId).counter));
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return Number(await redis.bookingLatestRevision(this.keys(serviceId).counter));
+      } catch (err) {
+        if (attempt >= 5) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+      }
+    }
   }
 
   async subscribe(
@@ -155,7 +219,14 @@ export class RedisSlotEventLog implements SlotEvents, SlotEventLog {
       room(): Promise<void>;
     },
   ): Promise<EventSubscription> {
-    const latest = await this.latestRevision(serviceId);
+    // No Redis read when the live reader is at or past the client's revision (the
+    // common case: "from now", or just after a snapshot); a revision ahead of it (seen
+    // through another instance) is checked against Redis.
+    const known = this.tails.get(serviceId)?.livePosition();
+    const latest =
+      known !== undefined && afterRevision <= known
+        ? known
+        : await this.storedRevision(serviceId, afterRevision);
     // No await from here to the subscriber's registration in join(): a tail
     // found here cannot close (with its last subscriber) before we are in it.
     let tail = this.tails.get(serviceId);
@@ -182,6 +253,7 @@ export class RedisSlotEventLog implements SlotEvents, SlotEventLog {
   }
 
   close(): void {
+    this.unpublished.close();
     for (const t of [...this.tails.values()]) t.close();
   }
 }
@@ -208,6 +280,8 @@ class ServiceTail {
   private lastRevision: number | undefined;
   private loop: Promise<void> | undefined;
   private closed = false;
+  /** Consecutive failed reads: while Redis does not answer, the position may be stale. */
+  private failures = 0;
 
   constructor(
     private readonly redis: Redis,
@@ -218,6 +292,11 @@ class ServiceTail {
 
   get size(): number {
     return this.subscribers.size;
+  }
+
+  /** Where the live reader is, if it is reading (not closed, not failing). */
+  livePosition(): number | undefined {
+    return this.closed || this.failures > 0 ? undefined : this.lastRevision;
   }
 
   async join(
@@ -305,7 +384,6 @@ class ServiceTail {
       commandTimeout: undefined,
     });
     this.reader.on('error', () => undefined); // reconnects by itself; reads report failures
-    let failures = 0;
     while (!this.closed) {
       try {
         const result = await this.reader.xread(
@@ -317,21 +395,21 @@ class ServiceTail {
           this.stream,
           `0-${this.lastRevision}`,
         );
-        failures = 0;
+        this.failures = 0;
         const entries = result?.[0]?.[1] ?? [];
         for (const entry of entries) this.dispatch(decodeEntry(entry));
         if (entries.length === 0) this.progress();
       } catch (err) {
         if (this.closed) break;
-        failures += 1;
+        this.failures += 1;
         // Redis unavailable: keep trying for a while, then tell subscribers
         // to resume (from their last revision) elsewhere or later.
-        if (failures >= 20) {
+        if (this.failures >= 20) {
           for (const sub of [...this.subscribers])
             this.fail(sub, err instanceof Error ? err : new Error(String(err)));
           break;
         }
-        await new Promise((resolve) => setTimeout(resolve, Math.min(100 * failures, 1_000)));
+        await new Promise((resolve) => setTimeout(resolve, Math.min(100 * this.failures, 1_000)));
       }
     }
     this.disconnectReader();

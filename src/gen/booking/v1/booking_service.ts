@@ -420,6 +420,25 @@ export interface WatchSlotAvailabilityRequest {
    * then SYNCED), then stream changes. Ignores since_revision.
    */
   sendInitialSnapshot: boolean;
+  /**
+   * Accept batched CHANGE messages: when this subscriber has several changes
+   * waiting (they arrived together, or its connection was not draining), the
+   * server sends them in one message's `changes` instead of one message each.
+   * Without it every change comes in a message of its own, as before.
+   */
+  batchChanges: boolean;
+}
+
+/** One change in a batched CHANGE message. */
+export interface WatchChange {
+  /** The slot as it is after the change. */
+  slot:
+    | Slot
+    | undefined;
+  /** The slot's status before the change, as last announced. */
+  previousStatus: SlotStatus;
+  /** The service's revision of this change. */
+  revision: number;
 }
 
 /** One message of the watch stream. */
@@ -438,6 +457,14 @@ export interface WatchSlotAvailabilityResponse {
    * pass the last one seen as since_revision to resume.
    */
   revision: number;
+  /**
+   * CHANGE, only to a request with batch_changes: two or more changes in
+   * revision order, each as `slot`, `previous_status` and `revision` would
+   * carry it alone; then `slot` is unset, `previous_status` unspecified and
+   * `revision` is the last change's. Empty in every other message (a single
+   * change comes in the fields above).
+   */
+  changes: WatchChange[];
 }
 
 function createBaseCreateServiceRequest(): CreateServiceRequest {
@@ -3375,7 +3402,14 @@ export const RescheduleAppointmentResponse: MessageFns<RescheduleAppointmentResp
 };
 
 function createBaseWatchSlotAvailabilityRequest(): WatchSlotAvailabilityRequest {
-  return { serviceId: "", startTime: undefined, endTime: undefined, sinceRevision: 0, sendInitialSnapshot: false };
+  return {
+    serviceId: "",
+    startTime: undefined,
+    endTime: undefined,
+    sinceRevision: 0,
+    sendInitialSnapshot: false,
+    batchChanges: false,
+  };
 }
 
 export const WatchSlotAvailabilityRequest: MessageFns<WatchSlotAvailabilityRequest> = {
@@ -3394,6 +3428,9 @@ export const WatchSlotAvailabilityRequest: MessageFns<WatchSlotAvailabilityReque
     }
     if (message.sendInitialSnapshot !== false) {
       writer.uint32(40).bool(message.sendInitialSnapshot);
+    }
+    if (message.batchChanges !== false) {
+      writer.uint32(48).bool(message.batchChanges);
     }
     return writer;
   },
@@ -3451,6 +3488,14 @@ export const WatchSlotAvailabilityRequest: MessageFns<WatchSlotAvailabilityReque
             message.sendInitialSnapshot = reader.bool();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.batchChanges = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3490,6 +3535,11 @@ export const WatchSlotAvailabilityRequest: MessageFns<WatchSlotAvailabilityReque
         : isSet(object.send_initial_snapshot)
         ? globalThis.Boolean(object.send_initial_snapshot)
         : false,
+      batchChanges: isSet(object.batchChanges)
+        ? globalThis.Boolean(object.batchChanges)
+        : isSet(object.batch_changes)
+        ? globalThis.Boolean(object.batch_changes)
+        : false,
     };
   },
 
@@ -3510,6 +3560,9 @@ export const WatchSlotAvailabilityRequest: MessageFns<WatchSlotAvailabilityReque
     if (message.sendInitialSnapshot !== false) {
       obj.sendInitialSnapshot = message.sendInitialSnapshot;
     }
+    if (message.batchChanges !== false) {
+      obj.batchChanges = message.batchChanges;
+    }
     return obj;
   },
 
@@ -3523,12 +3576,118 @@ export const WatchSlotAvailabilityRequest: MessageFns<WatchSlotAvailabilityReque
     message.endTime = object.endTime ?? undefined;
     message.sinceRevision = object.sinceRevision ?? 0;
     message.sendInitialSnapshot = object.sendInitialSnapshot ?? false;
+    message.batchChanges = object.batchChanges ?? false;
+    return message;
+  },
+};
+
+function createBaseWatchChange(): WatchChange {
+  return { slot: undefined, previousStatus: 0, revision: 0 };
+}
+
+export const WatchChange: MessageFns<WatchChange> = {
+  encode(message: WatchChange, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.slot !== undefined) {
+      Slot.encode(message.slot, writer.uint32(10).fork()).join();
+    }
+    if (message.previousStatus !== 0) {
+      writer.uint32(16).int32(message.previousStatus);
+    }
+    if (message.revision !== 0) {
+      writer.uint32(24).int64(message.revision);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchChange {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchChange();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.slot = Slot.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.previousStatus = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.revision = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchChange {
+    return {
+      slot: isSet(object.slot) ? Slot.fromJSON(object.slot) : undefined,
+      previousStatus: isSet(object.previousStatus)
+        ? slotStatusFromJSON(object.previousStatus)
+        : isSet(object.previous_status)
+        ? slotStatusFromJSON(object.previous_status)
+        : 0,
+      revision: isSet(object.revision) ? globalThis.Number(object.revision) : 0,
+    };
+  },
+
+  toJSON(message: WatchChange): unknown {
+    const obj: any = {};
+    if (message.slot !== undefined) {
+      obj.slot = Slot.toJSON(message.slot);
+    }
+    if (message.previousStatus !== 0) {
+      obj.previousStatus = slotStatusToJSON(message.previousStatus);
+    }
+    if (message.revision !== 0) {
+      obj.revision = Math.round(message.revision);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WatchChange>): WatchChange {
+    return WatchChange.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WatchChange>): WatchChange {
+    const message = createBaseWatchChange();
+    message.slot = (object.slot !== undefined && object.slot !== null) ? Slot.fromPartial(object.slot) : undefined;
+    message.previousStatus = object.previousStatus ?? 0;
+    message.revision = object.revision ?? 0;
     return message;
   },
 };
 
 function createBaseWatchSlotAvailabilityResponse(): WatchSlotAvailabilityResponse {
-  return { type: 0, slot: undefined, previousStatus: 0, revision: 0 };
+  return { type: 0, slot: undefined, previousStatus: 0, revision: 0, changes: [] };
 }
 
 export const WatchSlotAvailabilityResponse: MessageFns<WatchSlotAvailabilityResponse> = {
@@ -3544,6 +3703,9 @@ export const WatchSlotAvailabilityResponse: MessageFns<WatchSlotAvailabilityResp
     }
     if (message.revision !== 0) {
       writer.uint32(32).int64(message.revision);
+    }
+    for (const v of message.changes) {
+      WatchChange.encode(v!, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -3593,6 +3755,14 @@ export const WatchSlotAvailabilityResponse: MessageFns<WatchSlotAvailabilityResp
             message.revision = longToNumber(reader.int64());
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.changes.push(WatchChange.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3615,6 +3785,7 @@ export const WatchSlotAvailabilityResponse: MessageFns<WatchSlotAvailabilityResp
         ? slotStatusFromJSON(object.previous_status)
         : 0,
       revision: isSet(object.revision) ? globalThis.Number(object.revision) : 0,
+      changes: globalThis.Array.isArray(object?.changes) ? object.changes.map((e: any) => WatchChange.fromJSON(e)) : [],
     };
   },
 
@@ -3632,6 +3803,9 @@ export const WatchSlotAvailabilityResponse: MessageFns<WatchSlotAvailabilityResp
     if (message.revision !== 0) {
       obj.revision = Math.round(message.revision);
     }
+    if (message.changes?.length) {
+      obj.changes = message.changes.map((e) => WatchChange.toJSON(e));
+    }
     return obj;
   },
 
@@ -3644,6 +3818,7 @@ export const WatchSlotAvailabilityResponse: MessageFns<WatchSlotAvailabilityResp
     message.slot = (object.slot !== undefined && object.slot !== null) ? Slot.fromPartial(object.slot) : undefined;
     message.previousStatus = object.previousStatus ?? 0;
     message.revision = object.revision ?? 0;
+    message.changes = object.changes?.map((e) => WatchChange.fromPartial(e)) || [];
     return message;
   },
 };
