@@ -82,16 +82,18 @@ const isChange = (q: Queued): q is SlotEvent => !('type' in q);
  * resume revision while nothing else is sent.
  *
  * Changes wait in the queue as the shared events and are encoded on the way
- * out (once per instance). A client that asked for `batch_changes` gets every
- * change waiting at once in one message: changes read together from the log,
- * and those that queued while its stream was not draining (grpc-js refused
- * more until 'drain'), so a subscriber that falls behind costs one write per
- * batch, not one per change. Others get one message per change, as before.
+ * out (once per instance). A client that asked for `batch_changes` has at
+ * most one change message in flight: what queues meanwhile (changes read
+ * together from the log, or arriving while its connection does not drain)
+ * goes out as one message, so a subscriber that falls behind costs one write
+ * per batch, not one per change. Others get one message per change, as before.
  */
 export class WatchStream implements WatchSink {
   private readonly queue: Queued[] = [];
   private readonly batch: boolean;
   private blocked = false;
+  /** A batched client's change message not yet handed to HTTP/2. */
+  private inFlight = false;
   private flushQueued = false;
   private ended = false;
   private position = 0;
@@ -179,8 +181,8 @@ export class WatchStream implements WatchSink {
     this.flush();
   };
 
-  private readonly drained = (): void => {
-    this.blocked = false;
+  private readonly written = (): void => {
+    this.inFlight = false;
     this.flush();
   };
 
@@ -235,32 +237,35 @@ export class WatchStream implements WatchSink {
   }
 
   private flush(): void {
-    while (!this.blocked && !this.ended && this.queue.length > 0) {
+    while (!this.blocked && !this.inFlight && !this.ended && this.queue.length > 0) {
       this.lastSent = Date.now();
       const head = this.queue[0]!;
-      let message: Buffer | WatchSlotAvailabilityResponse;
       if (this.batch && isChange(head)) {
-        // Every change waiting (read together, or queued while the stream did not drain) in one message.
         let n = 1;
         while (n < this.queue.length && n < MAX_CHANGES_PER_MESSAGE && isChange(this.queue[n]!)) n += 1;
         const events = this.queue.splice(0, n) as SlotEvent[];
-        message = n === 1 ? encodedChange(head, this.observeLag) : encodedBatch(events, this.observeLag);
-      } else {
-        this.queue.shift();
-        message = isChange(head) ? encodedChange(head, this.observeLag) : head;
+        const bytes = n === 1 ? encodedChange(head, this.observeLag) : encodedBatch(events, this.observeLag);
+        this.inFlight = true;
+        // What queues until HTTP/2 has taken this message goes out as the next one.
+        this.call.write(bytes as unknown as WatchSlotAvailabilityResponse, this.written);
+        continue;
       }
+      this.queue.shift();
       // A Buffer is already encoded: the service definition passes it through (tolerantService).
+      const message = isChange(head) ? encodedChange(head, this.observeLag) : head;
       if (!this.call.write(message as WatchSlotAvailabilityResponse)) {
-        // Not draining: what arrives meanwhile waits here (as shared events, not encoded copies).
         this.blocked = true;
-        this.call.once('drain', this.drained);
+        this.call.once('drain', () => {
+          this.blocked = false;
+          this.flush();
+        });
       }
     }
     if (this.queue.length < this.settings.bufferLimit / 2) for (const w of this.roomWaiters.splice(0)) w();
   }
 
   private beat(): void {
-    if (this.ended || this.blocked || this.queue.length > 0) return;
+    if (this.ended || this.blocked || this.inFlight || this.queue.length > 0) return;
     if (Date.now() - this.lastSent < this.settings.heartbeatMs) return;
     this.queue.push(otherMessage({ type: 'HEARTBEAT', revision: this.position }));
     this.flush();
