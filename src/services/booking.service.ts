@@ -11,6 +11,7 @@ import {
 import type { HoldToken } from './hold-token';
 import { idFromKey, type Idempotency } from './idempotency';
 import { DuplicateClaimIdError, type ClaimRepository, type Clock, type ServiceRepository } from './ports';
+import { newClaim } from './new-claim';
 import { activeService, slotUnavailable, type SlotClaims } from './slot-claims';
 
 export interface BookingDeps {
@@ -438,38 +439,3 @@ const alreadyCancelled = (appointmentId: string): DomainError =>
   new DomainError('APPOINTMENT_ALREADY_CANCELLED', `appointment ${appointmentId} is already cancelled`, {
     appointmentId,
   });
-
-export function newClaim(opts: {
-  id: string;
-  userId: string;
-  slot: SlotRecord;
-  status: 'CONFIRMED' | 'HELD' | 'VOID';
-  now: Date;
-  expiresAt?: Date;
-  holdSecret?: string;
-  /** Places on a slot of several places (null or absent: a slot of capacity 1). */
-  places?: number | null;
-}): ClaimRecord {
-  return {
-    id: opts.id,
-    userId: opts.userId,
-    serviceId: opts.slot.serviceId,
-    slotId: opts.slot.id,
-    status: opts.status,
-    startTime: opts.slot.startTime,
-    endTime: opts.slot.endTime,
-    createdAt: opts.now,
-    updatedAt: opts.now,
-    expiresAt: opts.expiresAt ?? null,
-    holdSecret: opts.holdSecret ?? null,
-    cancelledAt: null,
-    cancellationReason: '',
-    cancelRequestKey: null,
-    rescheduledAt: null,
-    rescheduleRequestKey: null,
-    previousSlotId: null,
-    revision: 0,
-    places: opts.places ?? null,
-    previousPlaces: null,
-  };
-}

@@ -1,6 +1,6 @@
 import { DomainError } from '../domain/errors';
 import { effectiveSlot, type ClaimRecord, type SlotRecord } from '../domain/types';
-import { newClaim } from './booking.service';
+import { newClaim } from './new-claim';
 import { formatHoldToken, newHoldSecret, type HoldToken } from './hold-token';
 import { idFromKey, type Idempotency } from './idempotency';
 import type { ClaimRepository, Clock, ServiceRepository } from './ports';

@@ -1,6 +1,7 @@
 /** The pure rules of a slot's places (see slot-places.ts): what fits, and the records they imply. */
 import { DomainError } from '../domain/errors';
 import { placesStatus, type ClaimRecord, type SlotRecord } from '../domain/types';
+import { newClaim } from './new-claim';
 import type { PlaceMember, PlacesEntry } from './ports';
 
 export const sumOf = (members: readonly PlaceMember[]): number => members.reduce((n, m) => n + m.places, 0);
@@ -52,26 +53,5 @@ export function slotOf(slot: SlotRecord, entry: PlacesEntry): SlotRecord {
 
 /** A VOID record with a member's claim id: reserves the id, so that claim can never be written. */
 export function voidClaim(slot: SlotRecord, m: PlaceMember, now: Date): ClaimRecord {
-  return {
-    id: m.claimId,
-    userId: m.userId,
-    serviceId: slot.serviceId,
-    slotId: slot.id,
-    status: 'VOID',
-    startTime: slot.startTime,
-    endTime: slot.endTime,
-    createdAt: now,
-    updatedAt: now,
-    expiresAt: null,
-    holdSecret: null,
-    cancelledAt: null,
-    cancellationReason: '',
-    cancelRequestKey: null,
-    rescheduledAt: null,
-    rescheduleRequestKey: null,
-    previousSlotId: null,
-    revision: 0,
-    places: m.places,
-    previousPlaces: null,
-  };
+  return newClaim({ id: m.claimId, userId: m.userId, slot, status: 'VOID', now, places: m.places });
 }
