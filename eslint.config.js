@@ -9,7 +9,7 @@ const DOMAIN_FORBIDDEN = [
     message: 'src/domain has no I/O or transport dependencies',
   },
   {
-    group: ['**/gen/**', '**/infra/**', '**/rpc/**', '**/services/**'],
+    group: ['**/gen/**', '**/infra/**', '**/rpc/**', '**/use-cases/**'],
     message: 'src/domain depends on nothing else in src',
   },
 ];
@@ -35,7 +35,7 @@ module.exports = tseslint.config(
     rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: DOMAIN_FORBIDDEN }] },
   },
   {
-    files: ['src/services/**/*.ts'],
+    files: ['src/use-cases/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
@@ -43,7 +43,7 @@ module.exports = tseslint.config(
           patterns: [
             {
               group: ['mongoose', 'mongodb', 'ioredis', '@grpc/*', '**/gen/**', '**/rpc/**', '**/infra/**'],
-              message: 'services talk to ports, not to infrastructure or transport',
+              message: 'use cases talk to ports, not to infrastructure or transport',
             },
           ],
         },

@@ -216,7 +216,7 @@ eventLogModule.RedisSlotEventLog.prototype.subscribe = function (this: EventLog,
 };
 
 // ---------------------------------------------------------------------------
-// Reconciler passes: the private `pass` of dist/services/reconciler.js, wrapped
+// Reconciler passes: the private `pass` of dist/use-cases/reconciler.js, wrapped
 // so that each pass is timed and its commands are charged to it (not to a call).
 
 /** One reconciler pass as the server ran it. */

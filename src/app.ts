@@ -13,7 +13,7 @@ import { Metrics, startMetricsServer } from './infra/metrics/metrics';
 import { connectRedis, waitForRedis } from './infra/redis/connection';
 import { OpenSlotGate, RedlockSlotGate } from './infra/redis/slot-gate';
 import { MongoPlacesLedger } from './infra/mongo/places.repository';
-import { SlotPlaces } from './services/slot-places';
+import { SlotPlaces } from './use-cases/slot-places';
 import { RedisSlotEventLog } from './infra/redis/slot-event-log';
 import { createLogger, type Logger } from './logger';
 import {
@@ -25,18 +25,18 @@ import {
 } from './startup-error';
 import { CallGuard } from './rpc/call-guard';
 import { startRpcServer } from './rpc/server';
-import { AppointmentQueryService } from './services/appointment-query.service';
-import { BookingService } from './services/booking.service';
-import { CatalogService } from './services/catalog.service';
-import { DeleteService } from './services/catalog/delete-service';
-import { SlotAvailability } from './services/catalog/slot-availability';
-import { UpdateService } from './services/catalog/update-service';
-import { HoldService } from './services/hold.service';
-import { Idempotency } from './services/idempotency';
-import { Reconciler } from './services/reconciler';
-import { CachedServiceRepository } from './services/service-cache';
-import { SlotClaims } from './services/slot-claims';
-import { WatchService } from './services/watch.service';
+import { AppointmentQueryService } from './use-cases/appointment-query.service';
+import { BookingService } from './use-cases/booking.service';
+import { CatalogService } from './use-cases/catalog.service';
+import { DeleteService } from './use-cases/catalog/delete-service';
+import { SlotAvailability } from './use-cases/catalog/slot-availability';
+import { UpdateService } from './use-cases/catalog/update-service';
+import { HoldService } from './use-cases/hold.service';
+import { Idempotency } from './use-cases/idempotency';
+import { Reconciler } from './use-cases/reconciler';
+import { CachedServiceRepository } from './use-cases/service-cache';
+import { SlotClaims } from './use-cases/slot-claims';
+import { WatchService } from './use-cases/watch.service';
 
 export interface RunningApp {
   port: number;

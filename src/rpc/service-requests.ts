@@ -4,7 +4,7 @@
  * field's own rules are checked here, before anything is read; whether the
  * changed service is valid as a whole (hours and slot length together) is
  * checked on the stored service with the change applied
- * (src/services/catalog/update-service.ts).
+ * (src/use-cases/catalog/update-service.ts).
  */
 import {
   isUpdatablePath,
@@ -17,7 +17,7 @@ import { checkServiceFields } from '../domain/service-rules';
 import { requireId, Violations } from '../domain/validation';
 import type { DeleteServiceRequest, UpdateServiceRequest } from '../gen/booking/v1/booking_service';
 import type { Service } from '../gen/booking/v1/resources';
-import type { ServiceUpdateCommand } from '../services/catalog/update-service';
+import type { ServiceUpdateCommand } from '../use-cases/catalog/update-service';
 import { providerId, timeOfDay } from './requests';
 
 const ETAG = /^[0-9]{1,15}$/;

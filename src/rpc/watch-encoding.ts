@@ -5,8 +5,8 @@ import {
   WatchSlotAvailabilityResponse,
 } from '../gen/booking/v1/booking_service';
 import { SlotStatus as PbSlotStatus } from '../gen/booking/v1/resources';
-import type { SlotEvent } from '../services/ports';
-import type { WatchMessage } from '../services/watch.service';
+import type { SlotEvent } from '../use-cases/ports';
+import type { WatchMessage } from '../use-cases/watch.service';
 import { slotStatusToPb, slotToPb } from './codec';
 
 /**

@@ -7,8 +7,8 @@ import type {
 } from '../gen/booking/v1/booking_service';
 import type { Metrics } from '../infra/metrics/metrics';
 import type { Logger } from '../logger';
-import type { EventSubscription, SlotEvent } from '../services/ports';
-import type { WatchMessage, WatchService, WatchSink } from '../services/watch.service';
+import type { EventSubscription, SlotEvent } from '../use-cases/ports';
+import type { WatchMessage, WatchService, WatchSink } from '../use-cases/watch.service';
 import type { CallGuard } from './call-guard';
 import { classifyError } from './error-status';
 import { parseWatchSlotAvailability } from './requests';

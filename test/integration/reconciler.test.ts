@@ -226,7 +226,7 @@ describe('reconciler repairs (grace 0)', () => {
 
 /**
  * Purges: a pass deletes what has expired since the previous pass (time
- * buckets, see src/services/sweep.ts), and its first pass what expired over
+ * buckets, see src/use-cases/sweep.ts), and its first pass what expired over
  * the lookback window. Entries are backdated here, so each test writes them
  * before its app's first pass.
  */

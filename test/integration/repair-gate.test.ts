@@ -13,7 +13,7 @@ import { Types } from 'mongoose';
 import { AppointmentStatus } from '../../src/gen/booking/v1/resources';
 import type { ClaimDoc, SlotDoc } from '../../src/infra/mongo/models';
 import { RedlockSlotGate } from '../../src/infra/redis/slot-gate';
-import type { GateResult } from '../../src/services/ports';
+import type { GateResult } from '../../src/use-cases/ports';
 import { serviceWithSlots } from '../factories';
 import {
   decodeError,

@@ -1,6 +1,6 @@
 import type { SlotRecord } from '../../src/domain/types';
-import { refusalOf, slotOf, sumOf } from '../../src/services/places-rules';
-import type { PlaceMember } from '../../src/services/ports';
+import { refusalOf, slotOf, sumOf } from '../../src/use-cases/places-rules';
+import type { PlaceMember } from '../../src/use-cases/ports';
 
 const AT = new Date('2030-01-01T10:00:00Z');
 const slot = (capacity: number): SlotRecord => ({

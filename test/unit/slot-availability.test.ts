@@ -6,8 +6,8 @@
  * GenerateSlots created while the service was turned off are aligned.
  */
 import type { ServiceRecord, SlotRecord } from '../../src/domain/types';
-import { SlotAvailability } from '../../src/services/catalog/slot-availability';
-import type { SlotChange } from '../../src/services/ports';
+import { SlotAvailability } from '../../src/use-cases/catalog/slot-availability';
+import type { SlotChange } from '../../src/use-cases/ports';
 
 const NOW = new Date('2030-01-01T00:00:00Z');
 const LATER = new Date('2030-01-02T10:00:00Z');

@@ -5,7 +5,7 @@ import {
   type Changed,
   type ClaimRepository,
   type Cursor,
-} from '../../services/ports';
+} from '../../use-cases/ports';
 import { randomBytes } from 'node:crypto';
 import type { Types } from 'mongoose';
 import { DomainError } from '../../domain/errors';

@@ -1,4 +1,4 @@
-import type { IdempotencyRecord, IdempotencyStore } from '../../services/ports';
+import type { IdempotencyRecord, IdempotencyStore } from '../../use-cases/ports';
 import type { IdempotencyDoc, Models } from './models';
 import { CREATED_BUCKET_MS, createdBucketOf, wholeBucketsBefore } from './buckets';
 import { isDuplicateKeyError } from './object-ids';

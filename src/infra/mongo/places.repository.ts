@@ -1,4 +1,4 @@
-import type { Changed, PlacesChange, PlacesEntry, PlacesLedger } from '../../services/ports';
+import type { Changed, PlacesChange, PlacesEntry, PlacesLedger } from '../../use-cases/ports';
 import { inBuckets, updatedBucketOf } from './buckets';
 import type { Models, PlacesEntryDoc } from './models';
 import { hex, isDuplicateKeyError, oid } from './object-ids';

@@ -1,5 +1,5 @@
 import type { ServiceDefinition, ServiceRecord } from '../../domain/types';
-import type { ServiceChange, ServiceRepository } from '../../services/ports';
+import type { ServiceChange, ServiceRepository } from '../../use-cases/ports';
 import type { Models, ServiceChangeDoc, ServiceDoc } from './models';
 import { mapBounded } from './buckets';
 import { hex, isDuplicateKeyError, oid } from './object-ids';

@@ -1,6 +1,6 @@
 import type { PlannedSlot } from '../../domain/slot-plan';
 import { effectiveSlot, placesStatus, type SlotRecord, type SlotStatus } from '../../domain/types';
-import type { Changed, Cursor, SlotChange, SlotOwner, SlotRepository } from '../../services/ports';
+import type { Changed, Cursor, SlotChange, SlotOwner, SlotRepository } from '../../use-cases/ports';
 import type { Models, ServiceDoc, SlotDoc } from './models';
 import { inBuckets, mapBounded, updatedBucketOf } from './buckets';
 import { hex, isDuplicateKeyError, oid } from './object-ids';

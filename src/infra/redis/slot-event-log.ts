@@ -6,7 +6,7 @@ import type {
   SlotEvent,
   SlotEventLog,
   SlotEvents,
-} from '../../services/ports';
+} from '../../use-cases/ports';
 import { DEFAULT_RETRY, UnpublishedSlots, type RetrySettings } from './unpublished-slots';
 
 /**

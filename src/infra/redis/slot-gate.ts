@@ -1,6 +1,6 @@
 import { ExecutionError, Redlock, ResourceLockedError } from '@sesamecare-oss/redlock';
 import type { Redis } from 'ioredis';
-import type { GateResult, SlotGate } from '../../services/ports';
+import type { GateResult, SlotGate } from '../../use-cases/ports';
 
 /**
  * The fast gate: a Redlock lock per slot, tried once with no waiting queue.

@@ -1,5 +1,5 @@
-import type { AppointmentQueryService } from '../../services/appointment-query.service';
-import type { BookingService } from '../../services/booking.service';
+import type { AppointmentQueryService } from '../../use-cases/appointment-query.service';
+import type { BookingService } from '../../use-cases/booking.service';
 import type {
   BookSlotRequest,
   BookSlotResponse,
@@ -16,7 +16,7 @@ import type {
   RescheduleAppointmentRequest,
   RescheduleAppointmentResponse,
 } from '../../gen/booking/v1/booking_service';
-import type { HoldService } from '../../services/hold.service';
+import type { HoldService } from '../../use-cases/hold.service';
 import { actingUser, visibleUser } from '../../domain/principal';
 import { appointmentToPb, slotToPb } from '../codec';
 import type { CallContext } from '../unary';

@@ -1,6 +1,6 @@
-import type { CatalogService } from '../../services/catalog.service';
-import type { DeleteService } from '../../services/catalog/delete-service';
-import type { UpdateService } from '../../services/catalog/update-service';
+import type { CatalogService } from '../../use-cases/catalog.service';
+import type { DeleteService } from '../../use-cases/catalog/delete-service';
+import type { UpdateService } from '../../use-cases/catalog/update-service';
 import type {
   CreateServiceRequest,
   CreateServiceResponse,
