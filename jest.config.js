@@ -1,7 +1,10 @@
 // @ts-check
 /**
- * Two projects:
+ * Three projects:
  *  - unit:        pure logic, no I/O, no global setup.
+ *  - use-cases:   the use cases over in-memory fakes of their ports
+ *                 (test/support/fakes): booking rules checked in seconds,
+ *                 no databases, no global setup.
  *  - integration: real MongoDB-wire + Redis obtained once per run by
  *                 test/support/global-setup.ts (see scripts/local-servers/backing-services.ts)
  *                 and handed to workers as MONGODB_URI / REDIS_URL.
@@ -26,6 +29,11 @@ module.exports = {
       ...shared,
       displayName: 'unit',
       testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
+    },
+    {
+      ...shared,
+      displayName: 'use-cases',
+      testMatch: ['<rootDir>/test/use-cases/**/*.test.ts'],
     },
     {
       ...shared,

@@ -1,0 +1,262 @@
+import type { AppointmentStatus, ClaimRecord } from '../../../src/domain/types';
+import {
+  DuplicateClaimIdError,
+  DuplicateSlotClaimError,
+  type Changed,
+  type ClaimRepository,
+  type Cursor,
+} from '../../../src/use-cases/ports';
+import { copy, inWholeMinutesBefore, within } from './ids';
+
+/**
+ * The unique slot-claim key of a claim: its slot for an active claim of a
+ * slot of capacity 1, `<slot>/<claim>` for a member of a slot of several
+ * places (its ledger decides), none once it no longer holds a slot.
+ */
+function slotClaimOf(c: Pick<ClaimRecord, 'id' | 'slotId' | 'status' | 'places'>): string | null {
+  if (c.status !== 'HELD' && c.status !== 'CONFIRMED') return null;
+  return c.places === null ? c.slotId : `${c.slotId}/${c.id}`;
+}
+
+/**
+ * Claims in memory, with the semantics MongoClaimRepository gives the use
+ * cases: unique ids and one active claim per slot of capacity 1
+ * (DuplicateClaimIdError, DuplicateSlotClaimError); every transition a
+ * change from an accepted state, decided whole, that bumps the revision.
+ * A transition here is never left decided but unwritten (a crash between the
+ * two), so settleTransitions has nothing to do.
+ */
+export class FakeClaimRepository implements ClaimRepository {
+  private readonly rows = new Map<string, ClaimRecord>();
+
+  insert(c: ClaimRecord): Promise<void> {
+    if (this.rows.has(c.id)) return Promise.reject(new DuplicateClaimIdError(`claim ${c.id} exists already`));
+    const key = slotClaimOf(c);
+    if (key !== null && this.holderOf(key) !== null) {
+      return Promise.reject(new DuplicateSlotClaimError(`slot ${c.slotId} already has an active claim`));
+    }
+    // As stored: what only transitions write starts empty.
+    this.rows.set(c.id, {
+      ...copy(c),
+      cancelledAt: null,
+      cancellationReason: '',
+      cancelRequestKey: null,
+      rescheduledAt: null,
+      rescheduleRequestKey: null,
+      previousSlotId: null,
+      revision: 0,
+      previousPlaces: null,
+    });
+    return Promise.resolve();
+  }
+
+  findById(id: string): Promise<ClaimRecord | null> {
+    return Promise.resolve(this.peek(id));
+  }
+
+  findByIds(ids: readonly string[]): Promise<ClaimRecord[]> {
+    return Promise.resolve([...new Set(ids)].flatMap((id) => this.peek(id) ?? []));
+  }
+
+  /** A claim as stored now, without waiting (tests). */
+  peek(id: string): ClaimRecord | null {
+    const row = this.rows.get(id);
+    return row ? copy(row) : null;
+  }
+
+  findActiveBySlot(slotId: string): Promise<ClaimRecord | null> {
+    const row = this.holderOf(slotId);
+    return Promise.resolve(row ? copy(row) : null);
+  }
+
+  confirmHold(opts: {
+    holdId: string;
+    userId: string;
+    slotId: string;
+    serviceId: string | null;
+    secret: string;
+    validAfter: Date;
+    now: Date;
+  }): Promise<ClaimRecord | null> {
+    return this.transition(
+      opts.holdId,
+      (c) =>
+        c.status === 'HELD' &&
+        c.userId === opts.userId &&
+        c.slotId === opts.slotId &&
+        c.holdSecret === opts.secret &&
+        c.expiresAt !== null &&
+        c.expiresAt > opts.validAfter &&
+        (opts.serviceId === null || c.serviceId === opts.serviceId),
+      { status: 'CONFIRMED', createdAt: opts.now, updatedAt: opts.now },
+    );
+  }
+
+  releaseHold(opts: {
+    holdId: string;
+    userId: string;
+    secret: string;
+    now: Date;
+  }): Promise<ClaimRecord | null> {
+    return this.transition(
+      opts.holdId,
+      (c) => c.status === 'HELD' && c.userId === opts.userId && c.holdSecret === opts.secret,
+      { status: 'RELEASED', updatedAt: opts.now },
+    );
+  }
+
+  expireHold(opts: { holdId: string; now: Date }): Promise<ClaimRecord | null> {
+    return this.transition(
+      opts.holdId,
+      (c) => c.status === 'HELD' && c.expiresAt !== null && c.expiresAt <= opts.now,
+      { status: 'EXPIRED', updatedAt: opts.now },
+    );
+  }
+
+  findExpiredHolds(now: Date, limit: number): Promise<ClaimRecord[]> {
+    return this.select((c) => c.status === 'HELD' && c.expiresAt !== null && c.expiresAt <= now, limit);
+  }
+
+  cancel(opts: {
+    appointmentId: string;
+    now: Date;
+    reason: string;
+    requestKey: string | null;
+  }): Promise<ClaimRecord | null> {
+    return this.transition(opts.appointmentId, (c) => c.status === 'CONFIRMED', {
+      status: 'CANCELLED',
+      cancelledAt: opts.now,
+      cancellationReason: opts.reason,
+      cancelRequestKey: opts.requestKey,
+      updatedAt: opts.now,
+    });
+  }
+
+  moveClaim(opts: {
+    appointmentId: string;
+    fromSlotId: string;
+    revision: number;
+    to: { slotId: string; startTime: Date; endTime: Date };
+    now: Date;
+    requestKey: string | null;
+    places?: number | null;
+    previousPlaces?: number | null;
+  }): Promise<ClaimRecord | null> {
+    const places = opts.places ?? null;
+    const previousPlaces = opts.previousPlaces ?? null;
+    return this.transition(
+      opts.appointmentId,
+      (c) => c.status === 'CONFIRMED' && c.slotId === opts.fromSlotId && c.revision === opts.revision,
+      {
+        slotId: opts.to.slotId,
+        // Between slots of capacity 1 the places fields are left as they are.
+        ...(places !== null || previousPlaces !== null ? { places, previousPlaces } : {}),
+        startTime: opts.to.startTime,
+        endTime: opts.to.endTime,
+        previousSlotId: opts.fromSlotId,
+        rescheduledAt: opts.now,
+        rescheduleRequestKey: opts.requestKey,
+        updatedAt: opts.now,
+      },
+    );
+  }
+
+  async completeMove(opts: { appointmentId: string; now: Date }): Promise<void> {
+    await this.transition(opts.appointmentId, (c) => c.previousSlotId !== null, {
+      previousSlotId: null,
+      previousPlaces: null,
+      updatedAt: opts.now,
+    });
+  }
+
+  async fence(opts: { id: string; revision: number }): Promise<boolean> {
+    return (await this.transition(opts.id, (c) => c.revision === opts.revision, {})) !== null;
+  }
+
+  settleTransitions(): Promise<number> {
+    return Promise.resolve(0);
+  }
+
+  deleteVoidCreatedBefore(opts: { from: Date; cutoff: Date }): Promise<number> {
+    let deleted = 0;
+    for (const [id, c] of this.rows) {
+      if (c.status === 'VOID' && inWholeMinutesBefore(c.createdAt, opts.from, opts.cutoff)) {
+        this.rows.delete(id);
+        deleted += 1;
+      }
+    }
+    return Promise.resolve(deleted);
+  }
+
+  findPlacesChangedBetween(from: Date, to: Date, limit: number): Promise<Changed<ClaimRecord>> {
+    return this.changedBetween(from, to, limit, (c) => c.places !== null || c.previousPlaces !== null);
+  }
+
+  findActiveChangedBetween(from: Date, to: Date, limit: number): Promise<Changed<ClaimRecord>> {
+    return this.changedBetween(from, to, limit, (c) => c.status === 'HELD' || c.status === 'CONFIRMED');
+  }
+
+  async listAppointmentsByUser(opts: {
+    userId: string;
+    status: AppointmentStatus | null;
+    after: Cursor | null;
+    limit: number;
+  }): Promise<ClaimRecord[]> {
+    const rows = await this.select(
+      (c) =>
+        c.userId === opts.userId &&
+        (opts.status === null
+          ? c.status === 'CONFIRMED' || c.status === 'CANCELLED'
+          : c.status === opts.status) &&
+        (opts.after === null ||
+          c.createdAt.getTime() < opts.after.key ||
+          (c.createdAt.getTime() === opts.after.key && c.id < opts.after.id)),
+    );
+    rows.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1));
+    return rows.slice(0, opts.limit);
+  }
+
+  /** The active claim holding slot-claim `key`, if any. */
+  private holderOf(key: string): ClaimRecord | null {
+    for (const c of this.rows.values()) if (slotClaimOf(c) === key) return c;
+    return null;
+  }
+
+  private select(wanted: (c: ClaimRecord) => boolean, limit = Infinity): Promise<ClaimRecord[]> {
+    return Promise.resolve([...this.rows.values()].filter(wanted).slice(0, limit).map(copy));
+  }
+
+  private async changedBetween(
+    from: Date,
+    to: Date,
+    limit: number,
+    wanted: (c: ClaimRecord) => boolean,
+  ): Promise<Changed<ClaimRecord>> {
+    const rows = await this.select((c) => within(c.updatedAt, from, to) && wanted(c));
+    rows.sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime());
+    return { rows: rows.slice(0, Math.max(limit, 0)), through: to };
+  }
+
+  /**
+   * Changes the claim from a state `when` accepts by `set`, bumping its
+   * revision; null when it is missing or refused. A change that would give
+   * the claim a slot held by another active claim is refused whole with
+   * DuplicateSlotClaimError.
+   */
+  private transition(
+    id: string,
+    when: (c: ClaimRecord) => boolean,
+    set: Partial<ClaimRecord>,
+  ): Promise<ClaimRecord | null> {
+    const row = this.rows.get(id);
+    if (!row || !when(row)) return Promise.resolve(null);
+    const next: ClaimRecord = { ...row, ...copy(set), revision: row.revision + 1 };
+    const key = slotClaimOf(next);
+    const holder = key === null ? null : this.holderOf(key);
+    if (holder !== null && holder.id !== id) {
+      return Promise.reject(new DuplicateSlotClaimError(`slot ${next.slotId} already has an active claim`));
+    }
+    this.rows.set(id, next);
+    return Promise.resolve(copy(next));
+  }
+}

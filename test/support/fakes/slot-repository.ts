@@ -1,0 +1,257 @@
+import type { PlannedSlot } from '../../../src/domain/slot-plan';
+import { effectiveSlot, type SlotRecord, type SlotStatus } from '../../../src/domain/types';
+import type { Changed, Cursor, SlotChange, SlotOwner, SlotRepository } from '../../../src/use-cases/ports';
+import { copy, IdSource, within } from './ids';
+import { blockedFields, isFree, isServiceBlock, ownerFields, read } from './slot-rows';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Slots in memory, with the semantics MongoSlotRepository gives the use
+ * cases: one slot per (service, start); every write a conditional update that
+ * bumps the revision and stamps `updatedAt`, matching or not atomically; a
+ * slot of several places stored AVAILABLE or LOCKED (full shows as BOOKED on
+ * read) and never taken by `claim` (its ledger decides).
+ */
+export class FakeSlotRepository implements SlotRepository {
+  /** As stored: `status` is the stored one (see read). */
+  private readonly rows = new Map<string, SlotRecord>();
+  private readonly ids = new IdSource('51');
+
+  insertMissing(
+    serviceId: string,
+    slots: readonly PlannedSlot[],
+    now: Date,
+    blocked: boolean,
+    capacity = 1,
+  ): Promise<{ created: SlotRecord[]; existing: number }> {
+    const taken = new Set(
+      [...this.rows.values()].filter((s) => s.serviceId === serviceId).map((s) => s.startTime.getTime()),
+    );
+    const created: SlotRecord[] = [];
+    let existing = 0;
+    for (const planned of slots) {
+      if (taken.has(planned.startTime.getTime())) {
+        existing += 1;
+        continue;
+      }
+      taken.add(planned.startTime.getTime());
+      const row: SlotRecord = {
+        id: this.ids.next(),
+        serviceId,
+        startTime: planned.startTime,
+        endTime: planned.endTime,
+        status: blocked ? 'LOCKED' : 'AVAILABLE',
+        appointmentId: null,
+        holdId: null,
+        holdExpiresAt: null,
+        revision: 1,
+        updatedAt: now,
+        blockedBy: blocked ? 'SERVICE' : null,
+        capacity,
+        placesTaken: 0,
+        placesRev: 0,
+        placesHeld: [],
+      };
+      this.rows.set(row.id, copy(row));
+      created.push(read(row));
+    }
+    return Promise.resolve({ created, existing });
+  }
+
+  findById(id: string): Promise<SlotRecord | null> {
+    return Promise.resolve(this.peek(id));
+  }
+
+  findByIds(ids: readonly string[]): Promise<SlotRecord[]> {
+    return Promise.resolve([...new Set(ids)].flatMap((id) => this.peek(id) ?? []));
+  }
+
+  /** A slot as read now, without waiting (tests). */
+  peek(id: string): SlotRecord | null {
+    const row = this.rows.get(id);
+    return row ? read(row) : null;
+  }
+
+  /** The whole window in one call: `resumeAfter` is always null (a short page is never needed). */
+  list(opts: {
+    serviceId: string;
+    from: Date | null;
+    to: Date | null;
+    status: SlotStatus | null;
+    now: Date;
+    after: Cursor | null;
+    limit: number;
+  }): Promise<{ rows: SlotRecord[]; resumeAfter: Cursor | null }> {
+    const rows = this.ofService(opts.serviceId)
+      .filter(
+        (s) =>
+          (opts.from === null || s.startTime >= opts.from) &&
+          (opts.to === null || s.startTime < opts.to) &&
+          (opts.status === null || effectiveSlot(s, opts.now).status === opts.status) &&
+          (opts.after === null ||
+            s.startTime.getTime() > opts.after.key ||
+            (s.startTime.getTime() === opts.after.key && s.id > opts.after.id)),
+      )
+      .slice(0, opts.limit);
+    return Promise.resolve({ rows, resumeAfter: null });
+  }
+
+  claim(opts: {
+    slotId: string;
+    owner: Exclude<SlotOwner, { kind: 'none' }>;
+    serviceId: string | null;
+    now: Date;
+  }): Promise<SlotChange | null> {
+    const ownerField = opts.owner.kind === 'appointment' ? 'appointmentId' : 'holdId';
+    return this.update(
+      opts.slotId,
+      (s) =>
+        s.startTime > opts.now &&
+        s.capacity <= 1 &&
+        (opts.serviceId === null || s.serviceId === opts.serviceId) &&
+        (isFree(s, opts.now) || s[ownerField] === opts.owner.id),
+      ownerFields(opts.owner),
+      opts.now,
+    );
+  }
+
+  reassign(opts: { slotId: string; from: string; to: SlotOwner; now: Date }): Promise<SlotChange | null> {
+    return this.update(
+      opts.slotId,
+      (s) => s.appointmentId === opts.from || s.holdId === opts.from,
+      ownerFields(opts.to),
+      opts.now,
+    );
+  }
+
+  setBlocked(opts: { slotId: string; blocked: boolean; now: Date }): Promise<SlotChange | null> {
+    return opts.blocked
+      ? this.update(
+          opts.slotId,
+          (s) => isFree(s, opts.now) || isServiceBlock(s),
+          blockedFields('PROVIDER'),
+          opts.now,
+        )
+      : this.update(
+          opts.slotId,
+          (s) => s.status === 'LOCKED' && s.holdId === null,
+          ownerFields({ kind: 'none' }),
+          opts.now,
+        );
+  }
+
+  blockForService(opts: { slotId: string; now: Date }): Promise<SlotChange | null> {
+    return this.update(
+      opts.slotId,
+      (s) => s.startTime > opts.now && isFree(s, opts.now),
+      blockedFields('SERVICE'),
+      opts.now,
+    );
+  }
+
+  unblockForService(opts: { slotId: string; now: Date }): Promise<SlotChange | null> {
+    return this.update(
+      opts.slotId,
+      (s) => s.startTime > opts.now && isServiceBlock(s),
+      ownerFields({ kind: 'none' }),
+      opts.now,
+    );
+  }
+
+  async forEachFutureDay(
+    serviceId: string,
+    now: Date,
+    visit: (slots: SlotRecord[]) => Promise<void>,
+  ): Promise<void> {
+    const days = new Map<number, SlotRecord[]>();
+    for (const s of this.ofService(serviceId)) {
+      if (s.startTime <= now) continue;
+      const day = Math.floor(s.startTime.getTime() / DAY_MS);
+      days.set(day, [...(days.get(day) ?? []), s]);
+    }
+    for (const day of [...days.keys()].sort((a, b) => a - b)) await visit(days.get(day)!);
+  }
+
+  project(opts: {
+    slotId: string;
+    n: number;
+    taken: number;
+    held: readonly { places: number; expiresAt: Date }[];
+    now: Date;
+  }): Promise<SlotChange | null> {
+    return this.update(
+      opts.slotId,
+      (s) => s.placesRev < opts.n,
+      { placesTaken: opts.taken, placesRev: opts.n, placesHeld: opts.held.map((h) => ({ ...h })) },
+      opts.now,
+    );
+  }
+
+  repair(opts: { slotId: string; revision: number; to: SlotOwner; now: Date }): Promise<SlotChange | null> {
+    return this.update(opts.slotId, (s) => s.revision === opts.revision, ownerFields(opts.to), opts.now);
+  }
+
+  findOwnedChangedBetween(from: Date, to: Date, limit: number): Promise<Changed<SlotRecord>> {
+    return this.changedBetween(
+      from,
+      to,
+      limit,
+      (s) => s.capacity === 1 && (s.status === 'BOOKED' || s.holdId !== null),
+    );
+  }
+
+  findChangedBetween(from: Date, to: Date, limit: number): Promise<Changed<SlotRecord>> {
+    return this.changedBetween(from, to, limit, () => true);
+  }
+
+  findWithExpiredHolds(now: Date, limit: number): Promise<SlotRecord[]> {
+    const rows = [...this.rows.values()]
+      .filter(
+        (s) =>
+          s.status === 'LOCKED' && s.holdId !== null && s.holdExpiresAt !== null && s.holdExpiresAt <= now,
+      )
+      .slice(0, limit);
+    return Promise.resolve(rows.map(read));
+  }
+
+  /** Every slot as read (tests' look at the whole table). */
+  all(): SlotRecord[] {
+    return [...this.rows.values()].map(read);
+  }
+
+  private ofService(serviceId: string): SlotRecord[] {
+    return [...this.rows.values()]
+      .filter((s) => s.serviceId === serviceId)
+      .sort((a, b) => a.startTime.getTime() - b.startTime.getTime() || (a.id < b.id ? -1 : 1))
+      .map(read);
+  }
+
+  private changedBetween(
+    from: Date,
+    to: Date,
+    limit: number,
+    wanted: (s: SlotRecord) => boolean,
+  ): Promise<Changed<SlotRecord>> {
+    const rows = [...this.rows.values()]
+      .map(read)
+      .filter((s) => within(s.updatedAt, from, to) && wanted(s))
+      .sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime());
+    // Everything in the stretch is looked at in one go: it is examined in full.
+    return Promise.resolve({ rows: rows.slice(0, Math.max(limit, 0)), through: to });
+  }
+
+  /** One conditional write, whole: the match and the write happen with nothing in between. */
+  private update(
+    id: string,
+    match: (stored: SlotRecord) => boolean,
+    set: Partial<SlotRecord>,
+    now: Date,
+  ): Promise<SlotChange | null> {
+    const row = this.rows.get(id);
+    if (!row || !match(row)) return Promise.resolve(null);
+    const after: SlotRecord = { ...row, ...copy(set), updatedAt: now, revision: row.revision + 1 };
+    this.rows.set(id, after);
+    return Promise.resolve({ before: read(row), after: read(after) });
+  }
+}
