@@ -1,4 +1,4 @@
-import { ADMIN, booking, definition, expectRefused, serviceWithSlots, SLOT_DAY } from './given';
+import { ADMIN, booking, definition, expectRefused, generatedSlots, serviceWithSlots } from './given';
 
 const cancel = (appointmentId: string, userId: string, requestId = '') => ({
   appointmentId,
@@ -105,18 +105,7 @@ describe('RescheduleAppointment', () => {
     const { uc, slotIds } = await serviceWithSlots();
     const { appointment } = await uc.bookSlot(booking(slotIds[0]!, 'alice'));
     const other = await uc.createService(ADMIN, definition({ name: 'Other' }), null);
-    await uc.generateSlots(ADMIN, { serviceId: other.id, startDate: SLOT_DAY, endDate: SLOT_DAY });
-    const page = await uc.listSlots({
-      serviceId: other.id,
-      from: null,
-      to: null,
-      status: null,
-      pageSize: 1,
-      pageToken: '',
-    });
-    await expectRefused(
-      uc.rescheduleAppointment(move(appointment.id, page.items[0]!.id)),
-      'DIFFERENT_SERVICE',
-    );
+    const [elsewhere] = await generatedSlots(uc, other.id);
+    await expectRefused(uc.rescheduleAppointment(move(appointment.id, elsewhere!)), 'DIFFERENT_SERVICE');
   });
 });

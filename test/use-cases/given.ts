@@ -42,17 +42,23 @@ export async function serviceWithSlots(
   const world = fakeWorld();
   const uc = useCases(world, { settings });
   const service = await uc.createService(ADMIN, definition(def), null);
-  await uc.generateSlots(ADMIN, { serviceId: service.id, startDate: SLOT_DAY, endDate: SLOT_DAY });
+  const slotIds = await generatedSlots(uc, service.id);
+  const slot = async (id: string): Promise<SlotRecord> => (await world.slots.findById(id))!;
+  return { world, uc, service, slotIds, slot };
+}
+
+/** Generates the service's slots of SLOT_DAY; their ids, in start order. */
+export async function generatedSlots(uc: UseCases, serviceId: string): Promise<string[]> {
+  await uc.generateSlots(ADMIN, { serviceId, startDate: SLOT_DAY, endDate: SLOT_DAY });
   const page = await uc.listSlots({
-    serviceId: service.id,
+    serviceId,
     from: null,
     to: null,
     status: null,
     pageSize: 100,
     pageToken: '',
   });
-  const slot = async (id: string): Promise<SlotRecord> => (await world.slots.findById(id))!;
-  return { world, uc, service, slotIds: page.items.map((s) => s.id), slot };
+  return page.items.map((s) => s.id);
 }
 
 /** BookSlot as a handler calls it, with the request's defaults. */

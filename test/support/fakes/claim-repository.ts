@@ -1,12 +1,14 @@
-import type { AppointmentStatus, ClaimRecord } from '../../../src/domain/types';
+import type { ClaimRecord } from '../../../src/domain/types';
 import {
   DuplicateClaimIdError,
   DuplicateSlotClaimError,
   type Changed,
   type ClaimRepository,
-  type Cursor,
 } from '../../../src/use-cases/ports';
 import { copy, inWholeMinutesBefore, within } from './ids';
+
+/** The options of a method, as the port declares them. */
+type Options<K extends keyof ClaimRepository> = Parameters<ClaimRepository[K]>[0];
 
 /**
  * The unique slot-claim key of a claim: its slot for an active claim of a
@@ -35,18 +37,9 @@ export class FakeClaimRepository implements ClaimRepository {
     if (key !== null && this.holderOf(key) !== null) {
       return Promise.reject(new DuplicateSlotClaimError(`slot ${c.slotId} already has an active claim`));
     }
-    // As stored: what only transitions write starts empty.
-    this.rows.set(c.id, {
-      ...copy(c),
-      cancelledAt: null,
-      cancellationReason: '',
-      cancelRequestKey: null,
-      rescheduledAt: null,
-      rescheduleRequestKey: null,
-      previousSlotId: null,
-      revision: 0,
-      previousPlaces: null,
-    });
+    // A new claim starts at revision 0, whatever the record says (newClaim leaves the
+    // fields only transitions write empty).
+    this.rows.set(c.id, { ...copy(c), revision: 0 });
     return Promise.resolve();
   }
 
@@ -69,15 +62,7 @@ export class FakeClaimRepository implements ClaimRepository {
     return Promise.resolve(row ? copy(row) : null);
   }
 
-  confirmHold(opts: {
-    holdId: string;
-    userId: string;
-    slotId: string;
-    serviceId: string | null;
-    secret: string;
-    validAfter: Date;
-    now: Date;
-  }): Promise<ClaimRecord | null> {
+  confirmHold(opts: Options<'confirmHold'>): Promise<ClaimRecord | null> {
     return this.transition(
       opts.holdId,
       (c) =>
@@ -92,12 +77,7 @@ export class FakeClaimRepository implements ClaimRepository {
     );
   }
 
-  releaseHold(opts: {
-    holdId: string;
-    userId: string;
-    secret: string;
-    now: Date;
-  }): Promise<ClaimRecord | null> {
+  releaseHold(opts: Options<'releaseHold'>): Promise<ClaimRecord | null> {
     return this.transition(
       opts.holdId,
       (c) => c.status === 'HELD' && c.userId === opts.userId && c.holdSecret === opts.secret,
@@ -117,12 +97,7 @@ export class FakeClaimRepository implements ClaimRepository {
     return this.select((c) => c.status === 'HELD' && c.expiresAt !== null && c.expiresAt <= now, limit);
   }
 
-  cancel(opts: {
-    appointmentId: string;
-    now: Date;
-    reason: string;
-    requestKey: string | null;
-  }): Promise<ClaimRecord | null> {
+  cancel(opts: Options<'cancel'>): Promise<ClaimRecord | null> {
     return this.transition(opts.appointmentId, (c) => c.status === 'CONFIRMED', {
       status: 'CANCELLED',
       cancelledAt: opts.now,
@@ -132,16 +107,7 @@ export class FakeClaimRepository implements ClaimRepository {
     });
   }
 
-  moveClaim(opts: {
-    appointmentId: string;
-    fromSlotId: string;
-    revision: number;
-    to: { slotId: string; startTime: Date; endTime: Date };
-    now: Date;
-    requestKey: string | null;
-    places?: number | null;
-    previousPlaces?: number | null;
-  }): Promise<ClaimRecord | null> {
+  moveClaim(opts: Options<'moveClaim'>): Promise<ClaimRecord | null> {
     const places = opts.places ?? null;
     const previousPlaces = opts.previousPlaces ?? null;
     return this.transition(
@@ -177,7 +143,7 @@ export class FakeClaimRepository implements ClaimRepository {
     return Promise.resolve(0);
   }
 
-  deleteVoidCreatedBefore(opts: { from: Date; cutoff: Date }): Promise<number> {
+  deleteVoidCreatedBefore(opts: Options<'deleteVoidCreatedBefore'>): Promise<number> {
     let deleted = 0;
     for (const [id, c] of this.rows) {
       if (c.status === 'VOID' && inWholeMinutesBefore(c.createdAt, opts.from, opts.cutoff)) {
@@ -196,12 +162,7 @@ export class FakeClaimRepository implements ClaimRepository {
     return this.changedBetween(from, to, limit, (c) => c.status === 'HELD' || c.status === 'CONFIRMED');
   }
 
-  async listAppointmentsByUser(opts: {
-    userId: string;
-    status: AppointmentStatus | null;
-    after: Cursor | null;
-    limit: number;
-  }): Promise<ClaimRecord[]> {
+  async listAppointmentsByUser(opts: Options<'listAppointmentsByUser'>): Promise<ClaimRecord[]> {
     const rows = await this.select(
       (c) =>
         c.userId === opts.userId &&

@@ -2,6 +2,8 @@ import type { ServiceDefinition, ServiceRecord } from '../../../src/domain/types
 import type { ServiceChange, ServiceRepository } from '../../../src/use-cases/ports';
 import { copy, IdSource } from './ids';
 
+type Options<K extends keyof ServiceRepository> = Parameters<ServiceRepository[K]>[0];
+
 /** A change as the repository kept it (who made it and which fields it named). */
 export interface KeptServiceChange {
   id: string;
@@ -41,19 +43,12 @@ export class FakeServiceRepository implements ServiceRepository {
   }
 
   findByIds(ids: readonly string[]): Promise<ServiceRecord[]> {
-    const found = [...new Set(ids)].flatMap((id) => {
-      const row = this.rows.get(id);
-      return row ? [copy(row)] : [];
-    });
-    return Promise.resolve(found);
+    return Promise.resolve(
+      ids.filter((id, i) => this.rows.has(id) && ids.indexOf(id) === i).map((id) => copy(this.rows.get(id)!)),
+    );
   }
 
-  list(opts: {
-    activeOnly: boolean;
-    showDeleted: boolean;
-    after: string | null;
-    limit: number;
-  }): Promise<ServiceRecord[]> {
+  list(opts: Options<'list'>): Promise<ServiceRecord[]> {
     const rows = [...this.rows.values()]
       .filter(
         (s) =>

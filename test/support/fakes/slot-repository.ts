@@ -1,10 +1,13 @@
 import type { PlannedSlot } from '../../../src/domain/slot-plan';
-import { effectiveSlot, type SlotRecord, type SlotStatus } from '../../../src/domain/types';
-import type { Changed, Cursor, SlotChange, SlotOwner, SlotRepository } from '../../../src/use-cases/ports';
+import { effectiveSlot, type SlotRecord } from '../../../src/domain/types';
+import type { Changed, Cursor, SlotChange, SlotRepository } from '../../../src/use-cases/ports';
 import { copy, IdSource, within } from './ids';
 import { blockedFields, isFree, isServiceBlock, ownerFields, read } from './slot-rows';
 
 const DAY_MS = 86_400_000;
+
+/** The options of a method, as the port declares them. */
+type Options<K extends keyof SlotRepository> = Parameters<SlotRepository[K]>[0];
 
 /**
  * Slots in memory, with the semantics MongoSlotRepository gives the use
@@ -74,15 +77,7 @@ export class FakeSlotRepository implements SlotRepository {
   }
 
   /** The whole window in one call: `resumeAfter` is always null (a short page is never needed). */
-  list(opts: {
-    serviceId: string;
-    from: Date | null;
-    to: Date | null;
-    status: SlotStatus | null;
-    now: Date;
-    after: Cursor | null;
-    limit: number;
-  }): Promise<{ rows: SlotRecord[]; resumeAfter: Cursor | null }> {
+  list(opts: Options<'list'>): Promise<{ rows: SlotRecord[]; resumeAfter: Cursor | null }> {
     const rows = this.ofService(opts.serviceId)
       .filter(
         (s) =>
@@ -97,12 +92,7 @@ export class FakeSlotRepository implements SlotRepository {
     return Promise.resolve({ rows, resumeAfter: null });
   }
 
-  claim(opts: {
-    slotId: string;
-    owner: Exclude<SlotOwner, { kind: 'none' }>;
-    serviceId: string | null;
-    now: Date;
-  }): Promise<SlotChange | null> {
+  claim(opts: Options<'claim'>): Promise<SlotChange | null> {
     const ownerField = opts.owner.kind === 'appointment' ? 'appointmentId' : 'holdId';
     return this.update(
       opts.slotId,
@@ -116,7 +106,7 @@ export class FakeSlotRepository implements SlotRepository {
     );
   }
 
-  reassign(opts: { slotId: string; from: string; to: SlotOwner; now: Date }): Promise<SlotChange | null> {
+  reassign(opts: Options<'reassign'>): Promise<SlotChange | null> {
     return this.update(
       opts.slotId,
       (s) => s.appointmentId === opts.from || s.holdId === opts.from,
@@ -125,7 +115,7 @@ export class FakeSlotRepository implements SlotRepository {
     );
   }
 
-  setBlocked(opts: { slotId: string; blocked: boolean; now: Date }): Promise<SlotChange | null> {
+  setBlocked(opts: Options<'setBlocked'>): Promise<SlotChange | null> {
     return opts.blocked
       ? this.update(
           opts.slotId,
@@ -141,7 +131,7 @@ export class FakeSlotRepository implements SlotRepository {
         );
   }
 
-  blockForService(opts: { slotId: string; now: Date }): Promise<SlotChange | null> {
+  blockForService(opts: Options<'blockForService'>): Promise<SlotChange | null> {
     return this.update(
       opts.slotId,
       (s) => s.startTime > opts.now && isFree(s, opts.now),
@@ -150,7 +140,7 @@ export class FakeSlotRepository implements SlotRepository {
     );
   }
 
-  unblockForService(opts: { slotId: string; now: Date }): Promise<SlotChange | null> {
+  unblockForService(opts: Options<'unblockForService'>): Promise<SlotChange | null> {
     return this.update(
       opts.slotId,
       (s) => s.startTime > opts.now && isServiceBlock(s),
@@ -173,13 +163,7 @@ export class FakeSlotRepository implements SlotRepository {
     for (const day of [...days.keys()].sort((a, b) => a - b)) await visit(days.get(day)!);
   }
 
-  project(opts: {
-    slotId: string;
-    n: number;
-    taken: number;
-    held: readonly { places: number; expiresAt: Date }[];
-    now: Date;
-  }): Promise<SlotChange | null> {
+  project(opts: Options<'project'>): Promise<SlotChange | null> {
     return this.update(
       opts.slotId,
       (s) => s.placesRev < opts.n,
@@ -188,7 +172,7 @@ export class FakeSlotRepository implements SlotRepository {
     );
   }
 
-  repair(opts: { slotId: string; revision: number; to: SlotOwner; now: Date }): Promise<SlotChange | null> {
+  repair(opts: Options<'repair'>): Promise<SlotChange | null> {
     return this.update(opts.slotId, (s) => s.revision === opts.revision, ownerFields(opts.to), opts.now);
   }
 

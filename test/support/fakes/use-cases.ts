@@ -112,26 +112,10 @@ export function useCases(
   );
   const updateService = new UpdateService({ services: services.stored, availability, clock });
   const deleteService = new DeleteService({ services: services.stored, availability, clock });
-  const booking = new BookingService({
-    services,
-    slots,
-    claims,
-    slotClaims,
-    idempotency,
-    clock,
-    newId,
-    holdConfirmMarginMs: config.holds.confirmMarginMs,
-  });
-  const holds = new HoldService({
-    services,
-    slots,
-    claims,
-    slotClaims,
-    idempotency,
-    clock,
-    newId,
-    limits: config.holds,
-  });
+  // Booking and holds take the same ports (as app.ts passes them), each with its own setting.
+  const claiming = { services, slots, claims, slotClaims, idempotency, clock, newId };
+  const booking = new BookingService({ ...claiming, holdConfirmMarginMs: config.holds.confirmMarginMs });
+  const holds = new HoldService({ ...claiming, limits: config.holds });
   const queries = new AppointmentQueryService(claims, services, slots, clock);
   const watch = new WatchService({ services, slots, log: world.log, clock });
 
