@@ -7,13 +7,13 @@ import {
   type Cursor,
 } from '../../use-cases/ports';
 import type { ClaimDoc, Models } from './models';
-import { CREATED_BUCKET_MS, inBuckets, mapBounded, wholeBucketsBefore } from './buckets';
+import { CREATED_BUCKET_MS, inBuckets, mapBounded, readEach, wholeBucketsBefore } from './buckets';
 import { newClaimDoc, toClaimRecord } from './claim-docs';
 import * as rules from './claim-transition-rules';
 import { ClaimTransitions, type ClaimTransitionSettings } from './claim-transitions';
 import { hex, isDuplicateKeyError, oid } from './object-ids';
 
-/** Point reads, or bucket lookups, in flight at once. */
+/** Bucket lookups in flight at once. */
 const CONCURRENCY = 8;
 
 /**
@@ -65,10 +65,8 @@ export class MongoClaimRepository implements ClaimRepository {
     return doc ? toClaimRecord(doc) : null;
   }
 
-  /** Point reads (an `$in` is not pushed down by FerretDB), missing ids left out. */
-  async findByIds(ids: readonly string[]): Promise<ClaimRecord[]> {
-    const found = await mapBounded([...new Set(ids)], CONCURRENCY, (id) => this.findById(id));
-    return found.filter((c): c is ClaimRecord => c !== null);
+  findByIds(ids: readonly string[]): Promise<ClaimRecord[]> {
+    return readEach(ids, (id) => this.findById(id));
   }
 
   async findActiveBySlot(slotId: string): Promise<ClaimRecord | null> {
