@@ -14,8 +14,11 @@ export const authVariables = {
 
 /** null in AppConfig: authentication switched off (AUTH_DISABLED=true). */
 export interface AuthConfig {
+  /** HS256 shared secret, or: */
   secret: string | null;
+  /** a JWKS file, or: */
   jwksFile: string | null;
+  /** a JWKS URL (keys fetched and cached by jose). */
   jwksUrl: string | null;
   issuer: string;
   audience: string;

@@ -58,7 +58,10 @@ export async function mapBounded<T, R>(
 }
 
 /** Point reads of each id once (an `$in` is not pushed down by FerretDB), 8 at once; missing ids left out. */
-export async function readEach<T>(ids: readonly string[], read: (id: string) => Promise<T | null>): Promise<T[]> {
+export async function readEach<T>(
+  ids: readonly string[],
+  read: (id: string) => Promise<T | null>,
+): Promise<T[]> {
   const found = await mapBounded([...new Set(ids)], 8, read);
   return found.filter((x): x is T => x !== null);
 }

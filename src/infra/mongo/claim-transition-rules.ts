@@ -1,6 +1,7 @@
 import { activeSlotClaim, released } from './claim-docs';
 import type { Transition } from './claim-transitions';
 import { oid } from './object-ids';
+import type { ClaimRepository } from '../../use-cases/ports';
 
 /**
  * The transitions of a claim, each as the states it starts from (`when`) and
@@ -9,15 +10,12 @@ import { oid } from './object-ids';
  * index admits a new active claim.
  */
 
-export const confirmHold = (opts: {
-  holdId: string;
-  userId: string;
-  slotId: string;
-  serviceId: string | null;
-  secret: string;
-  validAfter: Date;
-  now: Date;
-}): Transition => ({
+type Transitions =
+  'confirmHold' | 'releaseHold' | 'expireHold' | 'cancel' | 'moveClaim' | 'completeMove' | 'fence';
+/** What the port's method of that name is called with. */
+export type TransitionOpts<K extends Transitions> = Parameters<ClaimRepository[K]>[0];
+
+export const confirmHold = (opts: TransitionOpts<'confirmHold'>): Transition => ({
   when: (c) =>
     c.status === 'HELD' &&
     c.userId === opts.userId &&
@@ -29,27 +27,17 @@ export const confirmHold = (opts: {
   set: { status: 'CONFIRMED', createdAt: opts.now, updatedAt: opts.now },
 });
 
-export const releaseHold = (opts: {
-  holdId: string;
-  userId: string;
-  secret: string;
-  now: Date;
-}): Transition => ({
+export const releaseHold = (opts: TransitionOpts<'releaseHold'>): Transition => ({
   when: (c) => c.status === 'HELD' && c.userId === opts.userId && c.holdSecret === opts.secret,
   set: { status: 'RELEASED', slotClaim: released(opts.holdId), updatedAt: opts.now },
 });
 
-export const expireHold = (opts: { holdId: string; now: Date }): Transition => ({
+export const expireHold = (opts: TransitionOpts<'expireHold'>): Transition => ({
   when: (c) => c.status === 'HELD' && c.expiresAt !== null && c.expiresAt <= opts.now,
   set: { status: 'EXPIRED', slotClaim: released(opts.holdId), updatedAt: opts.now },
 });
 
-export const cancel = (opts: {
-  appointmentId: string;
-  now: Date;
-  reason: string;
-  requestKey: string | null;
-}): Transition => ({
+export const cancel = (opts: TransitionOpts<'cancel'>): Transition => ({
   when: (c) => c.status === 'CONFIRMED',
   set: {
     status: 'CANCELLED',
@@ -61,16 +49,7 @@ export const cancel = (opts: {
   },
 });
 
-export function moveClaim(opts: {
-  appointmentId: string;
-  fromSlotId: string;
-  revision: number;
-  to: { slotId: string; startTime: Date; endTime: Date };
-  now: Date;
-  requestKey: string | null;
-  places?: number | null;
-  previousPlaces?: number | null;
-}): Transition {
+export function moveClaim(opts: TransitionOpts<'moveClaim'>): Transition {
   const places = opts.places ?? null;
   return {
     when: (c) => c.status === 'CONFIRMED' && c.slotId === opts.fromSlotId && c.revision === opts.revision,
@@ -93,13 +72,13 @@ export function moveClaim(opts: {
 }
 
 /** Ends a move once the old slot has been given back: the claim forgets it (and its places there). */
-export const completeMove = (opts: { now: Date }): Transition => ({
+export const completeMove = (opts: TransitionOpts<'completeMove'>): Transition => ({
   when: (c) => c.previousSlotId !== null,
   set: { previousSlotId: null, previousPlaces: null, updatedAt: opts.now },
 });
 
 /** A change of nothing but the revision: what was decided on `revision` can no longer land. */
-export const fence = (opts: { revision: number }): Transition => ({
+export const fence = (opts: TransitionOpts<'fence'>): Transition => ({
   when: (c) => c.revision === opts.revision,
   set: {},
 });

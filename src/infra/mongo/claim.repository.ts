@@ -10,6 +10,7 @@ import type { ClaimDoc, Models } from './models';
 import { CREATED_BUCKET_MS, inBuckets, mapBounded, readEach, wholeBucketsBefore } from './buckets';
 import { newClaimDoc, toClaimRecord } from './claim-docs';
 import * as rules from './claim-transition-rules';
+import type { TransitionOpts } from './claim-transition-rules';
 import { ClaimTransitions, type ClaimTransitionSettings } from './claim-transitions';
 import { hex, isDuplicateKeyError, oid } from './object-ids';
 
@@ -74,15 +75,15 @@ export class MongoClaimRepository implements ClaimRepository {
     return doc ? toClaimRecord(doc) : null;
   }
 
-  confirmHold(opts: Parameters<ClaimRepository['confirmHold']>[0]): Promise<ClaimRecord | null> {
+  confirmHold(opts: TransitionOpts<'confirmHold'>): Promise<ClaimRecord | null> {
     return this.transitions.run(opts.holdId, rules.confirmHold(opts));
   }
 
-  releaseHold(opts: Parameters<ClaimRepository['releaseHold']>[0]): Promise<ClaimRecord | null> {
+  releaseHold(opts: TransitionOpts<'releaseHold'>): Promise<ClaimRecord | null> {
     return this.transitions.run(opts.holdId, rules.releaseHold(opts));
   }
 
-  expireHold(opts: { holdId: string; now: Date }): Promise<ClaimRecord | null> {
+  expireHold(opts: TransitionOpts<'expireHold'>): Promise<ClaimRecord | null> {
     return this.transitions.run(opts.holdId, rules.expireHold(opts));
   }
 
@@ -95,19 +96,19 @@ export class MongoClaimRepository implements ClaimRepository {
       .map(toClaimRecord);
   }
 
-  cancel(opts: Parameters<ClaimRepository['cancel']>[0]): Promise<ClaimRecord | null> {
+  cancel(opts: TransitionOpts<'cancel'>): Promise<ClaimRecord | null> {
     return this.transitions.run(opts.appointmentId, rules.cancel(opts), opts.known);
   }
 
-  moveClaim(opts: Parameters<ClaimRepository['moveClaim']>[0]): Promise<ClaimRecord | null> {
+  moveClaim(opts: TransitionOpts<'moveClaim'>): Promise<ClaimRecord | null> {
     return this.transitions.run(opts.appointmentId, rules.moveClaim(opts));
   }
 
-  async completeMove(opts: { appointmentId: string; now: Date }): Promise<void> {
+  async completeMove(opts: TransitionOpts<'completeMove'>): Promise<void> {
     await this.transitions.run(opts.appointmentId, rules.completeMove(opts));
   }
 
-  async fence(opts: { id: string; revision: number }): Promise<boolean> {
+  async fence(opts: TransitionOpts<'fence'>): Promise<boolean> {
     return (await this.transitions.run(opts.id, rules.fence(opts))) !== null;
   }
 

@@ -1,5 +1,5 @@
-import { effectiveSlot, type SlotRecord, type SlotStatus } from '../../domain/types';
-import type { Changed, Cursor, SlotRepository } from '../../use-cases/ports';
+import { effectiveSlot, type SlotRecord } from '../../domain/types';
+import type { Changed, SlotRepository } from '../../use-cases/ports';
 import type { Types } from 'mongoose';
 import type { Models, SlotDoc } from './models';
 import { inBuckets, mapBounded, readEach } from './buckets';
