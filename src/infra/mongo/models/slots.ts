@@ -14,7 +14,7 @@ export interface SlotDoc {
   updatedAt: Date;
   /**
    * `<service id hex>:<YYYY-MM-DD>`, the UTC day of `startTime`: a time window
-   * is listed as a few equality lookups, one per day (see MongoSlotRepository.list).
+   * is listed as a few equality lookups, one per day (see MongoSlotQueries.list, slot-queries.ts).
    * Optional in the type only for documents written before it existed (see ../backfill.ts).
    */
   serviceDay?: string;
