@@ -9,19 +9,10 @@ import {
 } from 'jose';
 import { DomainError } from '../../domain/errors';
 import { ROLES, type Principal, type Role } from '../../domain/principal';
+import type { AuthConfig } from '../../config/auth';
 
-export interface JwtSettings {
-  /** HS256 shared secret, or: */
-  secret: string | null;
-  /** a JWKS file, or: */
-  jwksFile: string | null;
-  /** a JWKS URL (keys fetched and cached by jose). */
-  jwksUrl: string | null;
-  issuer: string;
-  audience: string;
-  clockSkewSeconds: number;
-  rolesClaim: string;
-}
+/** The authentication section of the configuration (src/config/auth.ts). */
+export type JwtSettings = AuthConfig;
 
 /**
  * Verifies bearer tokens with jose: signature (HS256 secret or public keys

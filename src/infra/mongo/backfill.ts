@@ -2,7 +2,7 @@ import type { AnyBulkWriteOperation, Document } from 'mongodb';
 import type { ClaimDoc, IdempotencyDoc, Models, SlotDoc } from './models';
 import { createdBucketOf, updatedBucketOf } from './buckets';
 import { isDuplicateKeyError } from './object-ids';
-import { serviceDayOf, widenSlotDays } from './slot.repository';
+import { serviceDayOf, widenSlotDays } from './slot-days';
 
 /** The migration that fills the query fields; recorded in `migrations` once done. */
 export const QUERY_FIELDS_MIGRATION = 'query-fields-v1';

@@ -57,6 +57,15 @@ export async function mapBounded<T, R>(
   return results;
 }
 
+/** Point reads of each id once (an `$in` is not pushed down by FerretDB), 8 at once; missing ids left out. */
+export async function readEach<T>(
+  ids: readonly string[],
+  read: (id: string) => Promise<T | null>,
+): Promise<T[]> {
+  const found = await mapBounded([...new Set(ids)], 8, read);
+  return found.filter((x): x is T => x !== null);
+}
+
 /**
  * Looks records changed in [from, to] up one `updatedBucket` at a time
  * (`lookup`), a few at once, oldest first, until `limit` rows are found;

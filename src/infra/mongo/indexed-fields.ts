@@ -3,7 +3,7 @@
  * request path or in periodic work selects by equality on one of these
  * (FerretDB on PostgreSQL pushes top-level equality down to SQL as
  * `_jsonb->'field' @> value`, which only a GIN expression index on that field
- * serves; MongoDB serves them with the indexes declared in models.ts). What
+ * serves; MongoDB serves them with the indexes declared in models/). What
  * the PostgreSQL provisioning indexes, and what
  * test/integration/query-pushdown.test.ts holds every captured query to: one
  * list, so that a new lookup field cannot ship without its index.
