@@ -4,7 +4,7 @@
  * reported them before the zod schemas.
  */
 import { UpdateServiceRequest, DeleteServiceRequest } from '../../../src/gen/booking/v1/booking_service';
-import { parseUpdateService, parseDeleteService } from '../../../src/rpc/service-requests';
+import { parseUpdateService, parseDeleteService } from '../../../src/rpc/requests';
 import { ID, violationList } from './refusal';
 
 const t = (hours: number, minutes = 0) => ({ hours, minutes, seconds: 0, nanos: 0 });
