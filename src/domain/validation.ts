@@ -27,44 +27,30 @@ export class Violations {
   }
 }
 
-const OBJECT_ID = /^[0-9a-f]{24}$/;
-/** Opaque user ids issued by an identity provider: conservative characters only. */
-const USER_ID = /^[A-Za-z0-9][A-Za-z0-9._@:|+-]{0,127}$/;
 const CURRENCY = /^[A-Z]{3}$/;
 
-export const isObjectIdHex = (value: string): boolean => OBJECT_ID.test(value);
-export const isUserId = (value: string): boolean => USER_ID.test(value);
 export const isCurrencyCode = (value: string): boolean => CURRENCY.test(value);
 
-/** Requires a 24-hex-character id. Returns the value when valid. */
-export function requireId(v: Violations, field: string, value: string): string {
-  if (value === '') v.add(field, 'is required');
-  else v.check(isObjectIdHex(value), field, 'must be 24 lowercase hexadecimal characters');
-  return value;
+/**
+ * What is wrong with a free-text field, if anything: blank when required,
+ * longer than `max` characters (code points), or holding control characters.
+ */
+export function textProblem(value: string, opts: { required?: boolean; max: number }): string | null {
+  if (opts.required && value.trim() === '') return 'is required';
+  if ([...value].length > opts.max) return `must be at most ${opts.max} characters`;
+  if (hasControlCharacters(value)) return 'must not contain control characters';
+  return null;
 }
 
-export function requireUserId(v: Violations, field: string, value: string): string {
-  if (value === '') v.add(field, 'is required');
-  else
-    v.check(
-      isUserId(value),
-      field,
-      'must be 1 to 128 characters of letters, digits and ._@:|+- starting with a letter or digit',
-    );
-  return value;
-}
-
-/** Checks a free-text field's length in characters (code points). */
+/** Checks a free-text field (see textProblem). */
 export function checkText(
   v: Violations,
   field: string,
   value: string,
   opts: { required?: boolean; max: number },
 ): string {
-  const length = [...value].length;
-  if (opts.required && value.trim() === '') v.add(field, 'is required');
-  else if (length > opts.max) v.add(field, `must be at most ${opts.max} characters`);
-  else v.check(!hasControlCharacters(value), field, 'must not contain control characters');
+  const problem = textProblem(value, opts);
+  if (problem) v.add(field, problem);
   return value;
 }
 

@@ -21,7 +21,7 @@ import type {
 } from '../../gen/booking/v1/booking_service';
 import { serviceToPb, slotToPb } from '../codec';
 import * as parse from '../requests';
-import { parseDeleteService, parseUpdateService } from '../service-requests';
+import { parseDeleteService, parseUpdateService } from '../requests';
 import type { CallContext } from '../unary';
 
 /** Providers' RPCs: proto in, one service call, proto out. */

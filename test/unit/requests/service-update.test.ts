@@ -1,13 +1,14 @@
 /**
- * UpdateService and DeleteService requests (src/rpc/service-requests.ts): the
- * field mask (AIP-134) and the values of the fields it names.
+ * UpdateService and DeleteService requests (src/rpc/requests/service-update.ts
+ * and catalog.ts): the field mask (AIP-134) and the values of the fields it
+ * names.
  */
-import { DomainError } from '../../src/domain/errors';
-import { UPDATABLE_PATHS, WILDCARD_PATHS } from '../../src/domain/service-patch';
-import { DeleteServiceRequest, UpdateServiceRequest } from '../../src/gen/booking/v1/booking_service';
-import type { Service } from '../../src/gen/booking/v1/resources';
-import { parseDeleteService, parseUpdateService } from '../../src/rpc/service-requests';
-import { timeOfDay } from '../factories';
+import { DomainError } from '../../../src/domain/errors';
+import { UPDATABLE_PATHS, WILDCARD_PATHS } from '../../../src/domain/service-patch';
+import { DeleteServiceRequest, UpdateServiceRequest } from '../../../src/gen/booking/v1/booking_service';
+import type { Service } from '../../../src/gen/booking/v1/resources';
+import { parseDeleteService, parseUpdateService } from '../../../src/rpc/requests';
+import { timeOfDay } from '../../factories';
 
 const ID = '65f0c0ffee0000000000abcd';
 

@@ -1,37 +1,34 @@
 /**
- * UpdateService and DeleteService requests to validated commands (see
- * requests.ts for the others). The field mask (AIP-134) and each changed
- * field's own rules are checked here, before anything is read; whether the
- * changed service is valid as a whole (hours and slot length together) is
- * checked on the stored service with the change applied
- * (src/use-cases/catalog/update-service.ts).
+ * UpdateService. The field mask (AIP-134) and each changed field's own rules
+ * are checked here, before anything is read; whether the changed service is
+ * valid as a whole (hours and slot length together) is checked on the stored
+ * service with the change applied (src/use-cases/catalog/update-service.ts).
  */
+import { z } from 'zod';
 import {
   isUpdatablePath,
   OUTPUT_ONLY_PATHS,
   WILDCARD_PATHS,
   type ServicePatch,
   type UpdatablePath,
-} from '../domain/service-patch';
-import { checkServiceFields } from '../domain/service-rules';
-import { requireId, Violations } from '../domain/validation';
-import type { DeleteServiceRequest, UpdateServiceRequest } from '../gen/booking/v1/booking_service';
-import type { Service } from '../gen/booking/v1/resources';
-import type { ServiceUpdateCommand } from '../use-cases/catalog/update-service';
-import { providerId, timeOfDay } from './requests';
+} from '../../domain/service-patch';
+import { checkServiceFields } from '../../domain/service-rules';
+import { Violations } from '../../domain/validation';
+import type { UpdateServiceRequest } from '../../gen/booking/v1/booking_service';
+import type { Service } from '../../gen/booking/v1/resources';
+import type { ServiceUpdateCommand } from '../../use-cases/catalog/update-service';
+import { etag } from './catalog';
+import { objectId, optionalProviderId, timeOfDay } from './fields';
+import { fieldValue, parseFields } from './violations';
 
-const ETAG = /^[0-9]{1,15}$/;
 /** More paths than a Service has fields (and their spellings) is not a mask. */
 const MAX_PATHS = 32;
 
+/** Which revision of which service the update is for. */
+const ServiceRevision = z.object({ id: objectId, etag });
+
 /** A path as echoed in a violation: short, whatever was sent. */
 const quoted = (path: string): string => JSON.stringify(path.length > 64 ? `${path.slice(0, 64)}…` : path);
-
-/** An optional etag: empty (none), or one this API returned (the service's revision). */
-function etag(v: Violations, field: string, value: string): number | null {
-  if (value === '') return null;
-  return v.check(ETAG.test(value), field, 'is not an etag returned by this API') ? Number(value) : null;
-}
 
 /** For a path in JSON's camelCase: the snake_case path a mask takes (AIP-161). */
 function hint(path: string): string {
@@ -90,10 +87,10 @@ function patchOf(v: Violations, s: Service, paths: Set<UpdatablePath>): ServiceP
         patch.timeZone = s.timeZone;
         break;
       case 'opening_time':
-        patch.openingMinute = timeOfDay(v, 'service.opening_time', s.openingTime, false);
+        patch.openingMinute = fieldValue(v, 'service.opening_time', timeOfDay(false), s.openingTime);
         break;
       case 'closing_time':
-        patch.closingMinute = timeOfDay(v, 'service.closing_time', s.closingTime, true);
+        patch.closingMinute = fieldValue(v, 'service.closing_time', timeOfDay(true), s.closingTime);
         break;
       case 'slot_duration_minutes':
         patch.slotDurationMinutes = s.slotDurationMinutes;
@@ -102,7 +99,7 @@ function patchOf(v: Violations, s: Service, paths: Set<UpdatablePath>): ServiceP
         patch.active = s.active;
         break;
       case 'provider_id':
-        patch.providerId = providerId(v, 'service.provider_id', s.providerId);
+        patch.providerId = fieldValue(v, 'service.provider_id', optionalProviderId, s.providerId);
         break;
       case 'capacity':
         patch.capacity = s.capacity;
@@ -120,20 +117,11 @@ export function parseUpdateService(req: UpdateServiceRequest): ServiceUpdateComm
   const v = new Violations();
   const s = req.service;
   if (!s) v.add('service', 'is required');
-  const serviceId = requireId(v, 'service.id', s?.id ?? '');
-  const expected = etag(v, 'service.etag', s?.etag ?? '');
+  const revision = parseFields(v, ServiceRevision, { id: s?.id ?? '', etag: s?.etag ?? '' }, 'service.');
   const paths = maskPaths(v, req.updateMask);
   const patch = s ? patchOf(v, s, paths) : {};
   // Each changed field's own rules now; how it fits the rest, on the stored service (UpdateService).
   checkServiceFields(v, patch, 'service.');
   v.throwIfAny();
-  return { serviceId, patch, paths: req.updateMask ?? [], etag: expected };
-}
-
-export function parseDeleteService(req: DeleteServiceRequest): { serviceId: string; etag: number | null } {
-  const v = new Violations();
-  const serviceId = requireId(v, 'service_id', req.serviceId);
-  const expected = etag(v, 'etag', req.etag);
-  v.throwIfAny();
-  return { serviceId, etag: expected };
+  return { serviceId: revision.id!, patch, paths: req.updateMask ?? [], etag: revision.etag };
 }
