@@ -109,6 +109,7 @@ const schema = z.object({
   WATCH_BUFFER_LIMIT: int(10, 1_000_000).default(1_000),
   WATCH_SLOW_AFTER_MS: int(0, 600_000).default(2_000),
   WATCH_HEARTBEAT_MS: int(100, 600_000).default(15_000),
+  WATCH_BATCH_WINDOW_MS: int(0, 10_000).default(50),
   EVENTS_MAX_LENGTH: int(100, 10_000_000).default(10_000),
   EVENTS_REPUBLISH_WINDOW_MS: int(1_000, 86_400_000).default(300_000),
   WATCH_MAX_STREAMS_PER_PRINCIPAL: int(1, 100_000).default(20),
@@ -221,7 +222,14 @@ export interface AppConfig {
   grpcMaxReceiveMessageBytes: number;
   shutdownGraceMs: number;
   holds: { defaultTtlSeconds: number; maxTtlSeconds: number; confirmMarginMs: number };
-  watch: { bufferLimit: number; slowAfterMs: number; heartbeatMs: number; maxStreamsPerPrincipal: number };
+  watch: {
+    bufferLimit: number;
+    slowAfterMs: number;
+    heartbeatMs: number;
+    maxStreamsPerPrincipal: number;
+    /** A service's changes within this long of its previous fan-out go out together; 0: at once. */
+    batchWindowMs: number;
+  };
   /** null: authentication switched off (AUTH_DISABLED=true). */
   auth: {
     secret: string | null;
@@ -288,6 +296,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       slowAfterMs: c.WATCH_SLOW_AFTER_MS,
       heartbeatMs: c.WATCH_HEARTBEAT_MS,
       maxStreamsPerPrincipal: c.WATCH_MAX_STREAMS_PER_PRINCIPAL,
+      batchWindowMs: c.WATCH_BATCH_WINDOW_MS,
     },
     auth: c.AUTH_DISABLED
       ? null
