@@ -293,6 +293,11 @@ export async function startApp(config: AppConfig, opts: { logger?: Logger } = {}
       "Subscribers of this instance's event readers",
       () => events.stats().subscribers,
     );
+    metrics.gauge(
+      'booking_slot_events_unpublished',
+      'Slot states whose publish failed, waiting to be published again (retried until Redis takes them)',
+      () => events.unpublishedCount,
+    );
     return {
       port: rpc.port,
       address,
