@@ -12,6 +12,8 @@ export interface SubscriberHandlers {
 
 interface Subscriber {
   handlers: SubscriberHandlers;
+  /** The subscriber has every event up to here (a resume can be ahead of what this tail delivered). */
+  after: number;
   /** Events delivered live while the subscriber still reads history. */
   pending: SlotEvent[] | null;
   closed: boolean;
@@ -66,7 +68,7 @@ export class ServiceTail {
     handlers: SubscriberHandlers,
     latest: number,
   ): Promise<EventSubscription> {
-    const sub: Subscriber = { handlers, pending: [], closed: false };
+    const sub: Subscriber = { handlers, after: afterRevision, pending: [], closed: false };
     this.subscribers.add(sub);
     // The live reader starts at the latest revision it knows; history up to
     // that point is read separately, and live events wait in `pending`.
@@ -85,7 +87,7 @@ export class ServiceTail {
     if (!sub.closed) {
       const pending = sub.pending ?? [];
       sub.pending = null;
-      for (const e of pending) if (e.revision > afterRevision) handlers.onEvent(e);
+      for (const e of pending) if (e.revision > sub.after) handlers.onEvent(e);
       handlers.onProgress(Math.max(afterRevision, liveFrom));
     }
     return subscription;
@@ -211,7 +213,7 @@ export class ServiceTail {
       }
       for (const e of events) {
         if (sub.closed) break;
-        sub.handlers.onEvent(e);
+        if (e.revision > sub.after) sub.handlers.onEvent(e);
       }
     }
   }
