@@ -1,13 +1,15 @@
 /**
  * `npm run bench -- --fanout [--quick] [--baseline=<checkout>] [--profile] [--no-build] [--sizes=1000x50,10000x10]
- * [--seconds=20]`: the watch fan-out alone.
+ * [--seconds=20] [--window=<ms>]`: the watch fan-out alone.
  *
  * Changes are published at a fixed rate straight into Redis with the service's own publisher
  * (RedisSlotEventLog.publish, the Lua script every instance runs), so the server under test
  * only reads and fans out, as for changes made through another instance. They go to N
  * WatchSlotAvailability streams spread over four subscriber processes (bench/fanout-subscriber.ts).
  * With --baseline, the same runs go against the server of another checkout (its dist/, built
- * here), back to back in one run, before ours. Writes bench/results/<stamp>.json.
+ * here), back to back in one run, before ours. Every stream asks for batch_changes. --window sets the
+ * servers' WATCH_BATCH_WINDOW_MS (a checkout without the setting ignores it); without it each server
+ * runs its default. Writes bench/results/<stamp>.json.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -15,7 +17,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Redis } from 'ioredis';
 import type { SlotRecord, SlotStatus } from '../src/domain/types';
-import { RedisSlotEventLog } from '../src/infra/redis/slot-event-log';
+import { RedisSlotEventLog } from '../src/infra/redis/event-log';
 import { obtainBackingServices } from '../scripts/local-servers';
 import type { SubscriberJob, SubscriberResult } from './fanout-subscriber';
 import { ObjectId } from './lib/docs';
@@ -40,13 +42,24 @@ interface Checkout {
 const SUBSCRIBER_PROCESSES = 4;
 const PER_CHANNEL = 250;
 
-function parse(argv: string[]): { sizes: Size[]; baseline: string | null; profile: boolean; build: boolean } {
+interface Options {
+  sizes: Size[];
+  baseline: string | null;
+  profile: boolean;
+  build: boolean;
+  /** WATCH_BATCH_WINDOW_MS for the servers; null: their default. */
+  windowMs: number | null;
+}
+
+function parse(argv: string[]): Options {
   const quick = argv.includes('--quick');
   let seconds = quick ? 5 : 20;
   let pairs = quick ? '200x20' : '1000x50,10000x10';
   let baseline: string | null = null;
+  let windowMs: number | null = null;
   for (const a of argv) {
     if (a.startsWith('--seconds=')) seconds = Number(a.slice(10));
+    else if (a.startsWith('--window=')) windowMs = Number(a.slice(9));
     else if (a.startsWith('--sizes=')) pairs = a.slice(8);
     else if (a.startsWith('--baseline=')) baseline = path.resolve(a.slice(11));
     else if (!['--fanout', '--quick', '--profile', '--no-build'].includes(a))
@@ -59,9 +72,17 @@ function parse(argv: string[]): { sizes: Size[]; baseline: string | null; profil
     return { subscribers: n!, perSecond: r!, seconds };
   });
   if (!(seconds > 0)) throw new Error('--seconds: expected a positive number');
+  if (windowMs !== null && !(Number.isInteger(windowMs) && windowMs >= 0))
+    throw new Error('--window: expected a whole number of milliseconds, 0 or more');
   if (baseline && !fs.existsSync(path.join(baseline, 'src', 'main.ts')))
     throw new Error(`--baseline=${baseline}: not a checkout of this project`);
-  return { sizes, baseline, profile: argv.includes('--profile'), build: !argv.includes('--no-build') };
+  return {
+    sizes,
+    baseline,
+    profile: argv.includes('--profile'),
+    build: !argv.includes('--no-build'),
+    windowMs,
+  };
 }
 
 const round = (x: number, d = 1): number => Math.round(x * 10 ** d) / 10 ** d;
@@ -70,7 +91,14 @@ const round = (x: number, d = 1): number => Math.round(x * 10 ** d) / 10 ** d;
 async function runOne(
   co: Checkout,
   size: Size,
-  env: { mongoUri: string; redisUrl: string; wrapper: string; outDir: string; profile: boolean },
+  env: {
+    mongoUri: string;
+    redisUrl: string;
+    wrapper: string;
+    outDir: string;
+    profile: boolean;
+    windowMs: number | null;
+  },
 ): Promise<Record<string, unknown>> {
   const name = `${co.label}-${size.subscribers}x${size.perSecond}`;
   const db = new URL(env.mongoUri);
@@ -86,6 +114,7 @@ async function runOne(
       WATCH_MAX_STREAMS_PER_PRINCIPAL: '100000',
       SHUTDOWN_GRACE_MS: '3000',
       BENCH_CALL_ATTRIBUTION: 'off',
+      ...(env.windowMs === null ? {} : { WATCH_BATCH_WINDOW_MS: String(env.windowMs) }),
     },
     path.join(env.outDir, `server-${name}.log`),
     path.join(co.root, 'dist'),
@@ -230,6 +259,7 @@ async function runOne(
       refusedWhileOpening: refused,
       changesPerSecond: size.perSecond,
       seconds: size.seconds,
+      batchWindowMs: env.windowMs ?? 'server default',
       openStreamsS: round(openS, 2),
       published: revisions.length,
       publishFailed: failed,
@@ -302,6 +332,7 @@ export async function fanoutMain(argv: string[]): Promise<void> {
             wrapper,
             outDir,
             profile: opts.profile,
+            windowMs: opts.windowMs,
           });
         } catch (err) {
           log(`${key} ${co.label} FAILED: ${err instanceof Error ? err.message : String(err)}`);
@@ -327,7 +358,9 @@ export async function fanoutMain(argv: string[]): Promise<void> {
     },
     serverEnv:
       'LOG_LEVEL=warn AUTH_DISABLED=true RECONCILER_ENABLED=false WATCH_MAX_STREAMS_PER_PRINCIPAL=100000; ' +
-      'monitoring wrapper with BENCH_CALL_ATTRIBUTION=off (no AsyncLocalStorage, so no async hooks)',
+      'monitoring wrapper with BENCH_CALL_ATTRIBUTION=off (no AsyncLocalStorage, so no async hooks)' +
+      (opts.windowMs === null ? '' : `; WATCH_BATCH_WINDOW_MS=${opts.windowMs}`),
+    batchChanges: true,
     subscriberProcesses: SUBSCRIBER_PROCESSES,
     streamsPerConnection: PER_CHANNEL,
     runs,
@@ -343,7 +376,7 @@ export async function fanoutMain(argv: string[]): Promise<void> {
 
 function table(runs: Record<string, Record<string, unknown>>): string {
   const lines = [
-    'size          checkout  open s  p50 / p99 / max ms         delivered/expected   µs CPU/deliv  RSS B/sub',
+    'size          checkout  open s  p50 / p99 / max ms         delivered/expected   per msg  µs CPU/deliv  RSS B/sub',
   ];
   for (const [key, byCo] of Object.entries(runs)) {
     for (const [label, r] of Object.entries(byCo) as [string, Record<string, unknown>][]) {
@@ -356,6 +389,7 @@ function table(runs: Record<string, Record<string, unknown>>): string {
       lines.push(
         `${key.padEnd(14)}${label.padEnd(10)}${s('openStreamsS').padEnd(8)}` +
           `${`${d.p50} / ${d.p99} / ${d.max}`.padEnd(27)}${`${s('delivered')}/${s('expected')}`.padEnd(21)}` +
+          `${String(round(Number(r.delivered) / Math.max(1, Number(r.messages)), 2)).padEnd(9)}` +
           `${s('serverCpuUsPerDelivery').padEnd(14)}${s('rssBytesPerSubscriber')}`,
       );
     }

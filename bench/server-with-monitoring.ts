@@ -27,7 +27,7 @@
  *    sent (GET /reconciler?since=<epoch ms>).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import { Session } from 'node:inspector';
 import { createRequire } from 'node:module';
@@ -205,7 +205,13 @@ interface EventLog {
   stats(): { tails: number; subscribers: number };
 }
 const load = createRequire(__filename);
-const eventLogModule = load(path.join(distDir, 'infra', 'redis', 'slot-event-log.js')) as {
+/** The first of `candidates` (paths under dist/) that exists: checkouts before and after a move. */
+const firstIn = (...candidates: string[][]): string =>
+  candidates.map((c) => path.join(distDir, ...c)).find((f) => existsSync(f)) ??
+  path.join(distDir, ...candidates[0]!);
+const eventLogModule = load(
+  firstIn(['infra', 'redis', 'event-log', 'index.js'], ['infra', 'redis', 'slot-event-log.js']),
+) as {
   RedisSlotEventLog: { prototype: { subscribe: (...args: unknown[]) => unknown } };
 };
 const eventLogs = new Set<EventLog>();
@@ -231,7 +237,7 @@ export interface PassRecord {
   error?: string;
 }
 const passes: PassRecord[] = [];
-const reconcilerModule = load(path.join(distDir, 'services', 'reconciler.js')) as {
+const reconcilerModule = load(firstIn(['use-cases', 'reconciler.js'], ['services', 'reconciler.js'])) as {
   Reconciler?: { prototype: { pass?: (...args: unknown[]) => Promise<unknown> } };
 };
 const originalPass = reconcilerModule.Reconciler?.prototype.pass;

@@ -14,7 +14,7 @@ import { connectRedis, waitForRedis } from './infra/redis/connection';
 import { OpenSlotGate, RedlockSlotGate } from './infra/redis/slot-gate';
 import { MongoPlacesLedger } from './infra/mongo/places.repository';
 import { SlotPlaces } from './use-cases/slot-places';
-import { RedisSlotEventLog } from './infra/redis/slot-event-log';
+import { RedisSlotEventLog } from './infra/redis/event-log';
 import { createLogger, type Logger } from './logger';
 import {
   authStartupError,
@@ -107,7 +107,7 @@ export async function startApp(config: AppConfig, opts: { logger?: Logger } = {}
     const requests = new MongoIdempotencyStore(models);
     const events = new RedisSlotEventLog(
       redis,
-      { ...config.events, blockMs: 5_000 },
+      { ...config.events, blockMs: 5_000, batchWindowMs: config.watch.batchWindowMs },
       (err, change) =>
         logger.warn(
           { err: err instanceof Error ? err.message : String(err), slotId: change?.after.id },
@@ -292,6 +292,11 @@ export async function startApp(config: AppConfig, opts: { logger?: Logger } = {}
       'booking_watch_subscribers',
       "Subscribers of this instance's event readers",
       () => events.stats().subscribers,
+    );
+    metrics.gauge(
+      'booking_slot_events_unpublished',
+      'Slot states whose publish failed, waiting to be published again (retried until Redis takes them)',
+      () => events.unpublishedCount,
     );
     return {
       port: rpc.port,

@@ -89,6 +89,9 @@ describe('metrics', () => {
     // The second attempt was refused by the slot-taken marker, before the lock.
     expect(delta('booking_lock_failures_total', { reason: 'taken' })).toBe(1);
     expect(sample(after, 'booking_watch_streams_active')).toBe(1);
+    // Nothing waits to be published again while Redis takes every publish.
+    expect(after).toContain('# TYPE booking_slot_events_unpublished gauge');
+    expect(after).toMatch(/^booking_slot_events_unpublished 0$/m);
     watch.cancel();
 
     // A crash leftover, repaired: the reconciler's repairs are counted.

@@ -169,8 +169,17 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'verbose'],
     ['BOOKING_LOCK_TTL_MS', '50'],
     ['MAX_SLOTS_PER_GENERATION', '0'],
+    ['WATCH_BATCH_WINDOW_MS', '-1'],
+    ['WATCH_BATCH_WINDOW_MS', '10001'],
+    ['WATCH_BATCH_WINDOW_MS', '2.5'],
   ])('refuses %s=%s', (name, value) => {
     expect(namedVariables(configError({ ...REQUIRED, [name]: value }))).toEqual([name]);
+  });
+
+  it('coalesces watch changes for 50 ms by default, and not at all with WATCH_BATCH_WINDOW_MS=0', () => {
+    expect(loadConfig(REQUIRED).watch.batchWindowMs).toBe(50);
+    expect(loadConfig({ ...REQUIRED, WATCH_BATCH_WINDOW_MS: '0' }).watch.batchWindowMs).toBe(0);
+    expect(loadConfig({ ...REQUIRED, WATCH_BATCH_WINDOW_MS: '10000' }).watch.batchWindowMs).toBe(10_000);
   });
 
   it('names every bad variable at once', () => {
