@@ -31,7 +31,7 @@ import { GrowthSeeder, type Counts, type SeedService } from './lib/seed';
 import { log, RESULTS, ROOT, sh, startServer, transpileWrapper, type Server } from './lib/server';
 import { Histogram, sleep, type Summary } from './lib/stats';
 import { hot, spread, waitForServer, type Config, type Ctx } from './scenarios';
-import type { MethodStats } from './server-with-monitoring';
+import type { MethodStats } from './monitoring/state';
 
 export const BACKENDS = ['sqlite', 'postgresql'] as const;
 type Backend = (typeof BACKENDS)[number];

@@ -24,8 +24,7 @@ import { log, RESULTS, ROOT, sh, startServer, transpileWrapper } from './lib/ser
 import type { Summary } from './lib/stats';
 import { fanoutMain } from './fanout';
 import { growthMain } from './growth';
-import { places } from './places-scenario';
-import { fanout, generation, history, hot, spread, waitForServer, type Config, type Ctx } from './scenarios';
+import { fanout, generation, history, hot, places, spread, waitForServer, type Config, type Ctx } from './scenarios';
 
 const FULL: Config = {
   spread: { clients: 64, slotsPerClient: 40, durationMs: 30_000, clientPoints: [1, 16, 64] },
