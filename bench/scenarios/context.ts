@@ -1,10 +1,8 @@
 /** What every scenario of the benchmark is given: its configuration and the running system. */
 import type { Redis } from 'ioredis';
-import { ListServicesRequest } from '../../src/gen/booking/v1/booking_service';
 import type { Db } from '../lib/docs';
-import { call, type BookingServiceClient } from '../lib/grpc';
+import type { BookingServiceClient } from '../lib/grpc';
 import type { CpuMeter, Worker } from '../lib/procs';
-import { sleep } from '../lib/stats';
 
 export interface Config {
   /** `clientPoints`: the client counts the spread scenario runs at (each against its floor). */
@@ -36,17 +34,5 @@ export interface Ctx {
   log(line: string): void;
 }
 
-/** Waits until the server answers a call. */
-export async function waitForServer(rpc: BookingServiceClient, deadline: number): Promise<void> {
-  for (;;) {
-    try {
-      await call(rpc, rpc.listServices, ListServicesRequest.fromPartial({ pageSize: 1 }), {
-        deadlineMs: 2_000,
-      });
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await sleep(200);
-    }
-  }
-}
+/** What a scenario context holds of the running system, without the run's choices (configuration, load, CPU meter). */
+export type ScenarioBase = Omit<Ctx, 'cfg' | 'cpu' | 'load' | 'profile' | 'log'>;

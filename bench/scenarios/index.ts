@@ -3,7 +3,8 @@
  * worker processes, then (where the issue asks for it) the same workload with
  * the bare driver against the same database: the floor.
  */
-export { waitForServer, type Config, type Ctx } from './context';
+export { waitForServer } from '../lib/grpc';
+export type { Config, Ctx } from './context';
 export { fanout } from './fanout';
 export { generation } from './generation';
 export { history } from './history';
