@@ -6,7 +6,7 @@
  * reschedule / read traffic from many concurrent clients (with retries) for a
  * bounded time, SIGKILLs a random instance at random moments and restarts it,
  * SIGKILLs and restarts Redis once, then lets the reconcilers settle and
- * checks the invariants straight from the database (see invariants.ts).
+ * checks the invariants straight from the database (see invariants/).
  *
  * The kill quota is a floor the run waits for, not a wall-clock bet: kills are
  * paced by the traffic's progress (see killLoop), and the traffic goes on past
