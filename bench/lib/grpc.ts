@@ -1,8 +1,9 @@
 /** The gRPC side of the load: clients, a promise wrapper, and error reasons. */
 import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
-import { BookingServiceClient } from '../../src/gen/booking/v1/booking_service';
+import { BookingServiceClient, ListServicesRequest } from '../../src/gen/booking/v1/booking_service';
 import { ErrorInfo } from '../../src/gen/google/rpc/error_details';
 import { Status } from '../../src/gen/google/rpc/status';
+import { sleep } from './stats';
 
 export { BookingServiceClient };
 
@@ -86,4 +87,19 @@ export function failureLabel(f: Failure): string {
   };
   const name = names[f.code] ?? `code ${f.code}`;
   return f.reason ? `${name}/${f.reason}` : name;
+}
+
+/** Waits until the server answers a call. */
+export async function waitForServer(rpc: BookingServiceClient, deadline: number): Promise<void> {
+  for (;;) {
+    try {
+      await call(rpc, rpc.listServices, ListServicesRequest.fromPartial({ pageSize: 1 }), {
+        deadlineMs: 2_000,
+      });
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await sleep(200);
+    }
+  }
 }

@@ -3,8 +3,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import { get } from 'node:http';
 import * as path from 'node:path';
-import type { PassRecord } from '../server-with-monitoring';
-import type { Job } from '../worker';
+import type { PassRecord } from '../monitoring/state';
+import type { Job } from '../jobs/types';
 
 export { freePort } from '../../scripts/local-servers';
 

@@ -116,3 +116,24 @@ export function summarizeProfile(file: string, top = 20): ProfileSummary {
       .map(([a, us]) => ({ area: a, selfMs: Math.round(us / 1000), percent: pct(us) })),
   };
 }
+
+/** A profile summary as the report prints it: areas, then the top functions with their main caller. */
+export function profileText(name: string, p: ProfileSummary | null | undefined): string {
+  if (!p) return '';
+  const lines = [
+    `server CPU profile during ${name}: ${p.file} (busy ${p.busyMs} of ${p.totalMs} ms)`,
+    '  by area:',
+  ];
+  for (const a of p.byArea.slice(0, 10))
+    lines.push(`    ${a.percent.toFixed(1).padStart(5)}%  ${a.selfMs.toString().padStart(7)} ms  ${a.area}`);
+  lines.push('  top self time:');
+  for (const f of p.topFunctions.slice(0, 15)) {
+    lines.push(
+      `    ${f.percent.toFixed(1).padStart(5)}%  ${f.selfMs.toString().padStart(7)} ms  ${f.name}  ${f.where}`,
+    );
+    const c = f.callers[0];
+    if (c?.path && !f.name.startsWith('('))
+      lines.push(`              ${c.percent}% via ${c.path.slice(0, 150)}`);
+  }
+  return lines.join('\n');
+}

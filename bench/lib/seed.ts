@@ -1,7 +1,7 @@
 /**
  * Seeding for the growth benchmark: months of history (mostly past slots and
  * their appointments, cancelled ones among them, and a day of request ids),
- * written by the service's own repository code (MongoSlotRepository,
+ * written by the service's own repository code (seed-writers.ts: MongoSlotRepository,
  * MongoClaimRepository, MongoIdempotencyStore, and the booking service's
  * `newClaim`) against an in-memory store (seed-store.ts), then inserted with
  * the driver in big unordered batches. The documents therefore have whatever
@@ -10,26 +10,16 @@
  * The database grows in place: `growTo(n)` adds history further back in time
  * until slots, appointments and request_log each hold `n` documents.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
 import { planSlots, type PlannedSlot } from '../../src/domain/slot-plan';
-import type { ClaimRecord, SlotRecord } from '../../src/domain/types';
-import { MongoClaimRepository } from '../../src/infra/mongo/claim.repository';
-import { MongoIdempotencyStore } from '../../src/infra/mongo/idempotency.repository';
-import { MongoSlotRepository } from '../../src/infra/mongo/slot.repository';
-import { newClaim } from '../../src/use-cases/new-claim';
+import type { SlotRecord } from '../../src/domain/types';
 import { ObjectId, type Db } from './docs';
-import { seedStore, type SeedStore } from './seed-store';
+import { seedStore } from './seed-store';
+import { Writers, type SeedService } from './seed-writers';
+
+export type { SeedService } from './seed-writers';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
-
-export interface SeedService {
-  id: string;
-  timeZone: string;
-  openingMinute: number;
-  closingMinute: number;
-  slotDurationMinutes: number;
-}
 
 export interface SeedOptions {
   services: SeedService[];
@@ -47,74 +37,6 @@ export interface Counts {
   slots: number;
   appointments: number;
   request_log: number;
-}
-
-/**
- * The one place where the seeding calls the repositories' writes. When their
- * signatures change (a service's time zone for a day key, say), this is what
- * to update.
- */
-class Writers {
-  readonly slots: MongoSlotRepository;
-  readonly claims: MongoClaimRepository;
-  readonly requests: MongoIdempotencyStore;
-
-  constructor(store: SeedStore) {
-    this.slots = new MongoSlotRepository(store.models);
-    this.claims = new MongoClaimRepository(store.models, {
-      rollForwardAfterMs: 5_000,
-      pollMs: 1,
-      maxRounds: 2,
-    });
-    this.requests = new MongoIdempotencyStore(store.models);
-  }
-
-  async generate(service: SeedService, planned: PlannedSlot[], at: Date): Promise<SlotRecord[]> {
-    return (await this.slots.insertMissing(service.id, planned, at, false)).created;
-  }
-
-  /** A booking: the slot taken, then the appointment recorded (as SlotClaims.acquire does). */
-  async book(slot: SlotRecord, userId: string, at: Date): Promise<{ slot: SlotRecord; claim: ClaimRecord }> {
-    const id = new ObjectId().toHexString();
-    const change = await this.slots.claim({
-      slotId: slot.id,
-      owner: { kind: 'appointment', id },
-      serviceId: slot.serviceId,
-      now: at,
-    });
-    if (!change) throw new Error(`seeding: could not take slot ${slot.id}`);
-    const claim = newClaim({ id, userId, slot: change.after, status: 'CONFIRMED', now: at });
-    await this.claims.insert(claim);
-    return { slot: change.after, claim };
-  }
-
-  /** A cancellation: the appointment cancelled, then the slot given back. */
-  async cancel(slot: SlotRecord, claim: ClaimRecord, at: Date): Promise<SlotRecord> {
-    const done = await this.claims.cancel({
-      appointmentId: claim.id,
-      now: at,
-      reason: 'plans changed',
-      requestKey: null,
-    });
-    if (!done) throw new Error(`seeding: could not cancel ${claim.id}`);
-    const change = await this.slots.reassign({
-      slotId: slot.id,
-      from: claim.id,
-      to: { kind: 'none' },
-      now: at,
-    });
-    if (!change) throw new Error(`seeding: could not free slot ${slot.id}`);
-    return change.after;
-  }
-
-  async request(userId: string, resultId: string, at: Date): Promise<void> {
-    await this.requests.save({
-      key: `BookSlot:${userId}:${randomUUID()}`,
-      fingerprint: randomBytes(32).toString('base64url'),
-      resultId,
-      createdAt: at,
-    });
-  }
 }
 
 type Kind = 'booked' | 'cancelled' | 'rebooked' | 'none';

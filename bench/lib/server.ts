@@ -24,22 +24,35 @@ export function sh(cmd: string, args: string[]): string {
   }
 }
 
-/** The monitoring wrapper as plain JavaScript, so the server runs under plain node. */
+/**
+ * The monitoring wrapper (bench/server-with-monitoring.ts and the modules of
+ * bench/monitoring/ it imports) as plain JavaScript, so the server runs under
+ * plain node; returns the wrapper's file.
+ */
 export function transpileWrapper(): string {
-  const source = fs.readFileSync(path.join(ROOT, 'bench', 'server-with-monitoring.ts'), 'utf8');
-  const out = ts.transpileModule(source, {
-    compilerOptions: {
-      module: ts.ModuleKind.CommonJS,
-      target: ts.ScriptTarget.ES2022,
-      esModuleInterop: true,
-    },
-  });
   // Under .tmp/ (git-, lint- and prettier-ignored); node_modules resolves from there.
   const dir = path.join(ROOT, '.tmp', 'bench');
-  fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, 'server-with-monitoring.js');
-  fs.writeFileSync(file, out.outputText);
-  return file;
+  const sources = [
+    'server-with-monitoring.ts',
+    ...fs
+      .readdirSync(path.join(ROOT, 'bench', 'monitoring'))
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => path.join('monitoring', f)),
+  ];
+  for (const rel of sources) {
+    const source = fs.readFileSync(path.join(ROOT, 'bench', rel), 'utf8');
+    const out = ts.transpileModule(source, {
+      compilerOptions: {
+        module: ts.ModuleKind.CommonJS,
+        target: ts.ScriptTarget.ES2022,
+        esModuleInterop: true,
+      },
+    });
+    const file = path.join(dir, rel.replace(/\.ts$/, '.js'));
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, out.outputText);
+  }
+  return path.join(dir, 'server-with-monitoring.js');
 }
 
 export interface Server {

@@ -5,23 +5,12 @@
  * ledger agree) and reports how many losers were answered without database
  * work (from the Redis "full" marker).
  */
-import { slotDocs, wipe, type SlotDoc } from './lib/docs';
-import type { JobResult } from './worker';
-import {
-  counters,
-  createService,
-  insertSlots,
-  outcomes,
-  round,
-  rpcStats,
-  split,
-  startIn,
-  utcMidnight,
-  watchServer,
-  type Ctx,
-} from './scenarios';
-import { control } from './lib/procs';
-import { diffCounts, mergeAll, total } from './lib/stats';
+import { slotDocs, wipe, type SlotDoc } from '../lib/docs';
+import { diffCounts, mergeAll, total } from '../lib/stats';
+import { hotBurst } from './burst';
+import type { Ctx } from './context';
+import { outcomes, round } from './measure';
+import { createService, insertSlots, utcMidnight } from './slots';
 
 export async function places(ctx: Ctx): Promise<Record<string, unknown>> {
   const { slots, capacity, perSlot, retries, backoffMs } = ctx.cfg.places;
@@ -33,50 +22,15 @@ export async function places(ctx: Ctx): Promise<Record<string, unknown>> {
   );
   await insertSlots(ctx.appDb, docs);
   ctx.log(`places: ${slots} slots of ${capacity} places x ${perSlot} clients`);
-  await control(ctx.controlPort, '/clients?reset=1');
-  await rpcStats(ctx, true);
-  const before = await counters(ctx);
-  const watch = await watchServer(ctx);
-  const cpu0 = ctx.cpu.sample();
-  const startAt = startIn(3_000);
-  const per = split(
-    Array.from({ length: perSlot }, (_, i) => i),
-    ctx.load.length,
-  ).map((p) => p.length);
-  const rs = await Promise.all(
-    ctx.load.map((w, i) =>
-      w.run<JobResult>(
-        {
-          kind: 'hot-rpc',
-          target: ctx.target,
-          slotIds: docs.map((d) => d._id.toHexString()),
-          perSlot: per[i]!,
-          prefix: `p${i}`,
-          retries,
-          backoffMs,
-          channels: 4,
-          startAt,
-        },
-        1_800_000,
-      ),
-    ),
-  );
-  const cpu = ctx.cpu.since(cpu0);
-  const server = await watch.finish();
-  const after = await counters(ctx);
-  const perClient = await control<{
-    clients: number;
-    winners: number;
-    losers: number;
-    losersWithoutOps: number;
-    loserOpsHistogram: Record<string, number>;
-  }>(ctx.controlPort, '/clients?reset=1');
-  const stats = (await rpcStats(ctx)).bookSlot;
-  const winsBySlot: Record<string, number> = {};
-  for (const r of rs) {
-    for (const [k, v] of Object.entries((r.extra?.winsBySlot ?? {}) as Record<string, number>))
-      winsBySlot[k] = (winsBySlot[k] ?? 0) + v;
-  }
+  const { rs, cpu, server, before, after, perClient, stats, winsBySlot, losingAttempts, ...losing } =
+    await hotBurst(ctx, {
+      slotIds: docs.map((d) => d._id.toHexString()),
+      perSlot,
+      prefix: 'p',
+      retries,
+      backoffMs,
+      profileAs: null,
+    });
   // What the database holds: confirmed claims per slot, and each slot's latest ledger entry.
   const claims = await ctx.appDb
     .collection<{ slotId: SlotDoc['_id']; places?: number }>('appointments')
@@ -104,9 +58,7 @@ export async function places(ctx: Ctx): Promise<Record<string, unknown>> {
   const out = outcomes(rs);
   const wallMs = Math.max(...rs.map((r) => r.wallMs));
   const successes = out.OK ?? 0;
-  const losingCalls = Object.entries(stats?.byCode ?? {}).filter(([code]) => code !== 'OK');
-  const losingAttempts = losingCalls.reduce((n, [, c]) => n + c.calls, 0);
-  const losingAttemptsWithoutOps = losingCalls.reduce((n, [, c]) => n + c.zeroOpCalls, 0);
+  const { losingAttemptsWithoutOps } = losing;
   return {
     slots,
     capacity,
