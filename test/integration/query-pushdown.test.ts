@@ -16,34 +16,28 @@
  *    SQLite pushes down only `{_id: x}`: there this test fails, saying so.
  * The deliberate scans are listed in EXCEPTIONS, each with its reason.
  */
-import { Types, type Connection } from 'mongoose';
-import { capture, type Command } from '../support/command-capture';
+import { Types } from 'mongoose';
 import { AppointmentStatus, SlotStatus } from '../../src/gen/booking/v1/resources';
-import { createdBucketOf, updatedBucketOf } from '../../src/infra/mongo/buckets';
 import { CONDITION_FIELDS, EQUALITY_FIELDS, type CollectionName } from '../../src/infra/mongo/indexed-fields';
-import {
-  registerModels,
-  type ClaimDoc,
-  type IdempotencyDoc,
-  type Models,
-  type SlotDoc,
-  type TransitionDoc,
-} from '../../src/infra/mongo/models';
-import { claimDocument, futureDate, serviceWithSlots } from '../factories';
+import { registerModels, type Models } from '../../src/infra/mongo/models';
+import { futureDate, serviceWithSlots } from '../factories';
 import { failure, rpc, startTestApp, type TestApp } from '../support/harness';
 import { openWatch } from '../support/watch-client';
+import {
+  backendOf,
+  describe_,
+  equalityFields,
+  isEquality,
+  leaveLeftovers,
+  lookupFields,
+  mongoProblem,
+  postgresProblem,
+  placesSteps,
+  queryRecorder,
+  type Query,
+} from '../support/query-pushdown';
 
 const ENV = { RECONCILER_ENABLED: 'false', RECONCILER_GRACE_MS: '0', REQUEST_ID_RETENTION_MS: '60000' };
-
-/** A query the app sent: the step that sent it, and the filter of one of its statements. */
-interface Query {
-  step: string;
-  collection: string;
-  command: string;
-  filter: Record<string, unknown>;
-  /** The command as sent (for MongoDB's explain, which takes any of them). */
-  sent: Record<string, unknown>;
-}
 
 /**
  * The deliberate scans. Each must still occur (an exception nothing needs is
@@ -68,122 +62,16 @@ const EXCEPTIONS: { collection: string; applies: (q: Query) => boolean; reason: 
   },
 ];
 
-const QUERY_COMMANDS = new Set(['find', 'findAndModify', 'update', 'delete', 'count', 'aggregate']);
-
-/** The filters of a captured command: one per statement of an update or delete. */
-function filtersOf(c: Command): Record<string, unknown>[] {
-  const cmd = c.command;
-  const doc = (v: unknown): Record<string, unknown> => (v ?? {}) as Record<string, unknown>;
-  switch (c.name) {
-    case 'find':
-      return [doc(cmd.filter)];
-    case 'findAndModify':
-    case 'count':
-      return [doc(cmd.query)];
-    case 'update':
-      return (cmd.updates as { q: unknown }[]).map((u) => doc(u.q));
-    case 'delete':
-      return (cmd.deletes as { q: unknown }[]).map((d) => doc(d.q));
-    case 'aggregate': {
-      const first = (cmd.pipeline as Record<string, unknown>[])[0];
-      return [doc(first?.$match)];
-    }
-    default:
-      return [];
-  }
-}
-
-/** `field: value` or `field: {$eq: value}` (a value, not an operator document). */
-function isEquality(v: unknown): boolean {
-  if (v === undefined) return false;
-  if (v === null || typeof v !== 'object' || v instanceof Date || v instanceof Types.ObjectId) return true;
-  const keys = Object.keys(v);
-  if (keys.length > 0 && keys.every((k) => k.startsWith('$'))) return keys.length === 1 && keys[0] === '$eq';
-  return !Array.isArray(v); // an embedded document compared whole
-}
-
-const equalityFields = (filter: Record<string, unknown>): string[] =>
-  Object.keys(filter).filter((k) => !k.startsWith('$') && isEquality(filter[k]));
-
-const lookupFields = (collection: string): readonly string[] =>
-  (EQUALITY_FIELDS as Record<string, readonly string[]>)[collection] ?? [];
-
-const describe_ = (q: Query): string => `${q.step}: ${q.command} ${q.collection} ${JSON.stringify(q.filter)}`;
-
-/** Which database serves the app: MongoDB, or FerretDB and its backend. */
-async function backendOf(db: Connection): Promise<'mongodb' | 'ferretdb-postgresql' | 'ferretdb-sqlite'> {
-  const admin = db.db!.admin();
-  const info = await admin.command({ buildInfo: 1 });
-  // FerretDB answers buildInfo with its own `ferretdbVersion` (v1.24: no `ferretdb` field).
-  if (typeof info.ferretdbVersion !== 'string') return 'mongodb';
-  // "Powered by FerretDB v1.24.2 and PostgreSQL 15.20." once it has connected to its backend.
-  const { log } = (await admin.command({ getLog: 'startupWarnings' })) as { log: string[] };
-  const powered = log
-    .map((l) => String((JSON.parse(l) as { msg?: unknown }).msg))
-    .find((m) => /FerretDB/.test(m));
-  if (powered && / and PostgreSQL /.test(powered)) return 'ferretdb-postgresql';
-  if (powered && / and SQLite /.test(powered)) return 'ferretdb-sqlite';
-  // Not connected yet: the shape of a plan tells (PostgreSQL's EXPLAIN JSON, or SQLite's rows).
-  const plan = (await db.db!.command({ explain: { find: 'services', filter: {} } })).queryPlanner as {
-    Plan?: unknown;
-  };
-  return Array.isArray(plan.Plan) ? 'ferretdb-sqlite' : 'ferretdb-postgresql';
-}
-
-/**
- * Why FerretDB on PostgreSQL would not serve `q` from a lookup index (null:
- * it would). FerretDB 1.x's `explain` reads only a `filter` (or an
- * aggregate's pipeline) and answers `filterPushdown: false` for findAndModify,
- * update, delete and count whatever their query; those commands hand their
- * query to the same backend query as find does (handler/msg_findandmodify.go,
- * msg_update.go, msg_delete.go, msg_count.go at v1.24.2), so each filter is
- * explained as a find.
- */
-async function postgresProblem(db: Connection, q: Query): Promise<string | null> {
-  const res = await db.db!.command({ explain: { find: q.collection, filter: q.filter } });
-  if (res.filterPushdown !== true) return 'not pushed down (filterPushdown: false)';
-  // `(t._jsonb -> 'field'::text) @> '...'::jsonb`, in a Filter or in an index condition.
-  const pushed = [...JSON.stringify(res.queryPlanner).matchAll(/_jsonb -> '([^']+)'::text\) @>/g)].map(
-    (m) => m[1]!,
-  );
-  if (!pushed.some((f) => lookupFields(q.collection).includes(f))) {
-    return `pushed down only on ${JSON.stringify(pushed)}, none a lookup field of ${q.collection}`;
-  }
-  return null;
-}
-
-/** Why MongoDB would scan the collection for `q` (null: it would not). Not run here: no MongoDB. */
-async function mongoProblem(db: Connection, q: Query): Promise<string | null> {
-  const command = Object.fromEntries(
-    Object.entries(q.sent).filter(([k]) => !k.startsWith('$') && k !== 'lsid' && k !== 'txnNumber'),
-  );
-  const res = await db.db!.command({ explain: command, verbosity: 'queryPlanner' });
-  return JSON.stringify(res.queryPlanner ?? res).includes('"COLLSCAN"') ? 'COLLSCAN in the plan' : null;
-}
-
 describe('query pushdown: every query is an indexed lookup', () => {
   let t: TestApp;
   let second: TestApp | undefined;
   const queries: Query[] = [];
 
-  async function step(name: string, fn: () => Promise<unknown>): Promise<void> {
-    const { commands } = await capture(fn);
-    const sent = commands.filter((c) => QUERY_COMMANDS.has(c.name));
-    if (sent.length === 0) throw new Error(`step "${name}" sent no query: is command capture working?`);
-    for (const c of sent) {
-      for (const filter of filtersOf(c)) {
-        queries.push({ step: name, collection: c.collection, command: c.name, filter, sent: c.command });
-      }
-    }
-  }
+  const step = queryRecorder(queries);
 
   beforeAll(async () => {
     t = await startTestApp(ENV);
     const api = rpc(t.client);
-    const slots = t.db.collection<SlotDoc>('slots');
-    const claims = t.db.collection<ClaimDoc>('appointments');
-    const slotDoc = async (id: string): Promise<SlotDoc> =>
-      (await slots.findOne({ _id: new Types.ObjectId(id) }))!;
 
     const { service, slotIds } = await serviceWithSlots(api);
     const serviceId = service.id;
@@ -292,47 +180,8 @@ describe('query pushdown: every query is an indexed lookup', () => {
       watch.cancel();
     });
 
-    // What the reconciler finds: written straight in the database, as crashes leave it.
-    const ago = (s: number): Date => new Date(Date.now() - s * 1_000);
-    const hold = claimDocument(await slotDoc(slotIds[5]!), {
-      status: 'HELD',
-      userId,
-      expiresAt: ago(5),
-      holdSecret: 'secret',
-    });
-    await claims.insertOne(hold);
-    for (const [slotId, set] of [
-      [slotIds[5]!, { status: 'LOCKED', holdId: hold._id, holdExpiresAt: ago(5), hold: true }],
-      [slotIds[6]!, { status: 'BOOKED', appointmentId: new Types.ObjectId(), hold: false }],
-    ] as const) {
-      await slots.updateOne(
-        { _id: new Types.ObjectId(slotId) },
-        {
-          $set: { ...set, updatedAt: ago(1), updatedBucket: updatedBucketOf(ago(1)) },
-          $inc: { revision: 1 },
-        },
-      );
-    }
-    await claims.insertOne(
-      claimDocument(await slotDoc(slotIds[7]!), { status: 'VOID', createdAt: ago(120) }),
-    );
-    await t.db.collection<IdempotencyDoc>('request_log').insertOne({
-      _id: `BookSlot:${userId}:old`,
-      fingerprint: 'f',
-      resultId: new Types.ObjectId().toHexString(),
-      createdAt: ago(120),
-      createdBucket: createdBucketOf(ago(120)),
-    });
-    const booked = claimDocument(await slotDoc(slotIds[8]!), { userId });
-    await claims.insertOne(booked);
-    const leftBehind: TransitionDoc = {
-      _id: `${booked._id.toHexString()}:1`,
-      claimId: booked._id,
-      rev: 1,
-      set: { rev: 1, revBy: 'crashed', updatedAt: ago(10), updatedBucket: updatedBucketOf(ago(10)) },
-      at: ago(10),
-    };
-    await t.db.collection<TransitionDoc>('claim_transitions').insertOne(leftBehind);
+    await placesSteps(api, step, userId);
+    await leaveLeftovers(t.db, slotIds, userId);
 
     await step('reconciler pass', async () => {
       const counts = await t.app.reconciler.runOnce();
@@ -342,6 +191,12 @@ describe('query pushdown: every query is an indexed lookup', () => {
       expect(counts.transitionsSettled).toBeGreaterThanOrEqual(1);
       expect(counts.requestsPurged).toBeGreaterThanOrEqual(2);
     });
+    // The places ledger's queries were among those captured: by `_id`, and by bucket.
+    const ledger = queries.filter((q) => q.collection === 'slot_places');
+    expect([...new Set(ledger.map((q) => equalityFields(q.filter).join()))].sort()).toEqual([
+      '_id',
+      'updatedBucket',
+    ]);
     // A second instance on the same database: start-up reads whether the migration has run.
     await step('start-up of another instance', async () => {
       second = await startTestApp(ENV, { database: t.database });

@@ -11,9 +11,11 @@ import { startApp, type RunningApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import * as pb from '../../src/gen/booking/v1/booking_service';
 import { BookingServiceClient } from '../../src/gen/booking/v1/booking_service';
-import { BadRequest, ErrorInfo } from '../../src/gen/google/rpc/error_details';
-import { Status } from '../../src/gen/google/rpc/status';
 import { createLogger, type Logger } from '../../src/logger';
+
+// Kept importable from here, where every test file imports them from.
+export { decodeError, failure, violatedFields, type DecodedError } from './rpc-errors';
+export { invariantViolations } from './invariants';
 
 export function requireEnv(name: 'MONGODB_URI' | 'REDIS_URL'): string {
   const value = process.env[name];
@@ -177,101 +179,4 @@ export async function countDocuments(
     ['services', 'slots', 'appointments'].map((name) => t.db.collection(name).countDocuments()),
   );
   return { services: services!, slots: slots!, appointments: appointments! };
-}
-
-export interface DecodedError {
-  code: number;
-  message: string;
-  reason: string | undefined;
-  metadata: Record<string, string>;
-  fieldViolations: { field: string; description: string }[];
-}
-
-/** Decodes the google.rpc.Status a call failed with. */
-export function decodeError(err: unknown): DecodedError {
-  const e = err as ServiceError;
-  if (typeof e?.code !== 'number' || !e.metadata) throw err;
-  const raw = e.metadata.get('grpc-status-details-bin')[0];
-  const decoded: DecodedError = {
-    code: e.code,
-    message: e.details,
-    reason: undefined,
-    metadata: {},
-    fieldViolations: [],
-  };
-  if (!raw) return decoded;
-  const status = Status.decode(typeof raw === 'string' ? Buffer.from(raw, 'binary') : raw);
-  for (const any of status.details) {
-    if (any.typeUrl.endsWith('google.rpc.ErrorInfo')) {
-      const info = ErrorInfo.decode(any.value);
-      decoded.reason = info.reason;
-      decoded.metadata = info.metadata;
-    } else if (any.typeUrl.endsWith('google.rpc.BadRequest')) {
-      decoded.fieldViolations = BadRequest.decode(any.value).fieldViolations;
-    }
-  }
-  return decoded;
-}
-
-/** Awaits a call expected to fail and returns its decoded status. */
-export async function failure(promise: Promise<unknown>): Promise<DecodedError> {
-  try {
-    await promise;
-  } catch (err) {
-    return decodeError(err);
-  }
-  throw new Error('expected the call to fail, but it succeeded');
-}
-
-/** The sorted list of fields a BadRequest named. */
-export const violatedFields = (e: DecodedError): string[] => e.fieldViolations.map((v) => v.field).sort();
-
-/**
- * Breaches of the booking invariants in a database, as readable lines (empty
- * when all hold): at most one active claim (CONFIRMED, or HELD and unexpired)
- * per slot; every BOOKED slot points at a CONFIRMED appointment on that slot;
- * every CONFIRMED appointment's slot is BOOKED by it. `serviceId` limits the
- * check to one service's slots and claims.
- */
-export async function invariantViolations(db: Connection, serviceId?: string): Promise<string[]> {
-  const now = new Date();
-  const filter = serviceId ? { serviceId: new mongoose.Types.ObjectId(serviceId) } : {};
-  const slots = await db.collection('slots').find(filter).toArray();
-  const claims = await db.collection('appointments').find(filter).toArray();
-  const claimById = new Map(claims.map((c) => [String(c._id), c]));
-  const slotById = new Map(slots.map((s) => [String(s._id), s]));
-  const problems: string[] = [];
-  const activeBySlot = new Map<string, string[]>();
-  for (const c of claims) {
-    const active =
-      c.status === 'CONFIRMED' ||
-      (c.status === 'HELD' && c.expiresAt instanceof Date && c.expiresAt.getTime() > now.getTime());
-    if (!active) continue;
-    const key = String(c.slotId);
-    activeBySlot.set(key, [...(activeBySlot.get(key) ?? []), String(c._id)]);
-  }
-  for (const [slotId, ids] of activeBySlot) {
-    if (ids.length > 1) problems.push(`slot ${slotId} has ${ids.length} active claims: ${ids.join(', ')}`);
-  }
-  for (const s of slots) {
-    if (s.status !== 'BOOKED') continue;
-    const claim = s.appointmentId ? claimById.get(String(s.appointmentId)) : undefined;
-    if (!claim || claim.status !== 'CONFIRMED' || String(claim.slotId) !== String(s._id)) {
-      problems.push(
-        `slot ${String(s._id)} is BOOKED by ${String(s.appointmentId)}, which is ` +
-          (claim ? `${claim.status} on slot ${String(claim.slotId)}` : 'missing'),
-      );
-    }
-  }
-  for (const c of claims) {
-    if (c.status !== 'CONFIRMED') continue;
-    const slot = slotById.get(String(c.slotId));
-    if (!slot || slot.status !== 'BOOKED' || String(slot.appointmentId) !== String(c._id)) {
-      problems.push(
-        `appointment ${String(c._id)} is CONFIRMED on slot ${String(c.slotId)}, which is ` +
-          (slot ? `${slot.status} (appointmentId ${String(slot.appointmentId)})` : 'missing'),
-      );
-    }
-  }
-  return problems;
 }

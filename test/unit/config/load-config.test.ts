@@ -2,41 +2,8 @@
  * Configuration: defaults, required variables, refusal of bad values with a
  * message naming the variable, empty strings read as unset.
  */
-import {
-  ConfigError,
-  DEFAULT_DATABASE,
-  loadConfig,
-  loadProbeConfig,
-  mongoUriDatabase,
-  redactUri,
-} from '../../src/config';
-
-// Authentication is configured (and tested) on its own; these tests switch it off.
-const NO_AUTH = { AUTH_DISABLED: 'true' };
-const REQUIRED = {
-  ...NO_AUTH,
-  MONGODB_URI: 'mongodb://127.0.0.1:27017/booking',
-  REDIS_URL: 'redis://127.0.0.1:6379',
-};
-
-/** The ConfigError loading `env` throws. */
-function configError(env: NodeJS.ProcessEnv): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return err as ConfigError;
-  }
-  throw new Error('expected a ConfigError, the configuration was accepted');
-}
-
-/** The variables a ConfigError's message names, one per line. */
-const namedVariables = (err: ConfigError): string[] =>
-  err.message
-    .split('\n')
-    .slice(1)
-    .map((line) => line.trim().split(':')[0]!)
-    .sort();
+import { ConfigError, loadConfig } from '../../../src/config';
+import { configError, namedVariables, NO_AUTH, REQUIRED } from '../../support/config-env';
 
 describe('loadConfig', () => {
   it('applies the defaults', () => {
@@ -218,84 +185,5 @@ describe('loadConfig', () => {
     ['no', false],
   ])('reads BOOKING_LOCK_ENABLED=%s as %s', (value, enabled) => {
     expect(loadConfig({ ...REQUIRED, BOOKING_LOCK_ENABLED: value }).lock.enabled).toBe(enabled);
-  });
-});
-
-describe('the database MONGODB_URI names', () => {
-  it.each([
-    ['mongodb://127.0.0.1:27017/booking', 'booking'],
-    ['mongodb://user:p%40ss@h1:27017,h2:27017/appts?replicaSet=rs0&w=majority', 'appts'],
-    ['mongodb+srv://cluster.example.net/my%20db?retryWrites=true', 'my db'],
-    ['mongodb://127.0.0.1:27017', null],
-    ['mongodb://127.0.0.1:27017/', null],
-    ['mongodb://h1,h2,h3/?replicaSet=rs0', null],
-    ['mongodb://user:secret@127.0.0.1:27017/?authSource=admin', null],
-  ])('%s names %s', (uri, name) => {
-    expect(mongoUriDatabase(uri)).toBe(name);
-  });
-
-  it(`uses "${DEFAULT_DATABASE}" when the URI names no database, and the URI's own otherwise`, () => {
-    expect(DEFAULT_DATABASE).toBe('booking');
-    expect(loadConfig({ ...REQUIRED, MONGODB_URI: 'mongodb://127.0.0.1:27017' }).mongo.dbName).toBe(
-      'booking',
-    );
-    expect(loadConfig({ ...REQUIRED, MONGODB_URI: 'mongodb://h1,h2/?replicaSet=rs0' }).mongo.dbName).toBe(
-      'booking',
-    );
-    expect(
-      loadConfig({ ...REQUIRED, MONGODB_URI: 'mongodb://127.0.0.1:27017/appts' }).mongo.dbName,
-    ).toBeNull();
-  });
-});
-
-describe('redactUri', () => {
-  it.each([
-    [
-      'mongodb://app:s3cret@db1:27017,db2:27017/booking?replicaSet=rs0',
-      'mongodb://app:***@db1:27017,db2:27017/booking?replicaSet=rs0',
-    ],
-    ['redis://:s3cret@cache:6379/0', 'redis://***@cache:6379/0'],
-    ['rediss://default:s3cret@cache:6380', 'rediss://default:***@cache:6380'],
-    ['mongodb://127.0.0.1:27017/booking', 'mongodb://127.0.0.1:27017/booking'],
-  ])('%s -> %s', (uri, redacted) => {
-    expect(redactUri(uri)).toBe(redacted);
-    expect(redactUri(uri)).not.toContain('s3cret');
-  });
-});
-
-describe('loadProbeConfig (the health probe)', () => {
-  it('reads the listen address and TLS settings only: no database or auth variables needed', () => {
-    expect(loadProbeConfig({})).toEqual({ port: 50051, bindHost: '0.0.0.0', tls: null });
-    expect(
-      loadProbeConfig({
-        PORT: '6000',
-        BIND_HOST: '10.0.0.5',
-        TLS_CERT_FILE: '/tls/server.crt',
-        TLS_KEY_FILE: '/tls/server.key',
-        TLS_CLIENT_CA_FILE: '/tls/ca.crt',
-        HEALTHCHECK_TLS_CERT_FILE: '/tls/probe.crt',
-        HEALTHCHECK_TLS_KEY_FILE: '/tls/probe.key',
-      }),
-    ).toEqual({
-      port: 6000,
-      bindHost: '10.0.0.5',
-      tls: {
-        certFile: '/tls/server.crt',
-        keyFile: '/tls/server.key',
-        clientCaFile: '/tls/ca.crt',
-        clientCertFile: '/tls/probe.crt',
-        clientKeyFile: '/tls/probe.key',
-      },
-    });
-  });
-
-  it('refuses what the server would refuse', () => {
-    expect(() => loadProbeConfig({ PORT: 'abc', TLS_KEY_FILE: '/tls/server.key' })).toThrow(
-      new ConfigError(
-        'invalid configuration:\n' +
-          '  PORT: must be an integer 0-65535 (got "abc")\n' +
-          '  TLS_CERT_FILE: TLS_CERT_FILE and TLS_KEY_FILE go together: set both or neither',
-      ),
-    );
   });
 });

@@ -1,0 +1,95 @@
+/**
+ * Every RPC refuses invalid input with INVALID_ARGUMENT (reason INVALID_ARGUMENT)
+ * and a BadRequest naming exactly the invalid fields, before anything is read
+ * or written: the database is left exactly as it was. Here: HoldSlot,
+ * ReleaseHold and RescheduleAppointment, and the fixture itself is valid.
+ */
+import { SlotStatus } from '../../../src/gen/booking/v1/resources';
+import { localDate } from '../../factories';
+import { api } from '../../support/file-app';
+import {
+  appointmentId,
+  ID_LIKE,
+  OWNER,
+  refused,
+  serviceId,
+  slotIds,
+  useInvalidInputFixture,
+} from '../../support/invalid-input';
+
+useInvalidInputFixture();
+
+describe('HoldSlot', () => {
+  it('names every invalid field at once', async () => {
+    await refused(
+      () => api.holdSlot({ slotId: 'xyz', userId: 'a b', ttlSeconds: -1, requestId: 'has space' }),
+      ['request_id', 'slot_id', 'ttl_seconds', 'user_id'],
+    );
+  });
+
+  it('refuses a negative ttl_seconds for an existing slot, holding nothing', async () => {
+    await refused(
+      () => api.holdSlot({ slotId: slotIds[3]!, userId: 'user-1', ttlSeconds: -5 }),
+      ['ttl_seconds'],
+    );
+  });
+});
+
+describe('ReleaseHold', () => {
+  it('names a missing hold_token and user_id', async () => {
+    await refused(() => api.releaseHold({ holdToken: '', userId: '' }), ['hold_token', 'user_id']);
+  });
+
+  it('refuses a hold_token that HoldSlot did not issue', async () => {
+    await refused(() => api.releaseHold({ holdToken: `${ID_LIKE}.short`, userId: 'user-1' }), ['hold_token']);
+  });
+});
+
+describe('RescheduleAppointment', () => {
+  it('names every invalid field at once', async () => {
+    await refused(
+      () =>
+        api.rescheduleAppointment({
+          appointmentId: 'xyz',
+          userId: '',
+          newSlotId: `${ID_LIKE}0`,
+          requestId: '!',
+        }),
+      ['appointment_id', 'new_slot_id', 'request_id', 'user_id'],
+    );
+  });
+
+  it('refuses an uppercase new_slot_id for the owner’s appointment, moving nothing', async () => {
+    await refused(
+      () => api.rescheduleAppointment({ appointmentId, userId: OWNER, newSlotId: slotIds[4]!.toUpperCase() }),
+      ['new_slot_id'],
+    );
+  });
+});
+
+describe('the fixture', () => {
+  it('is valid: the same requests with the bad field fixed succeed', async () => {
+    // Guards against refusals for the wrong reason: the baseline is accepted.
+    await expect(api.getService({ serviceId })).resolves.toBeDefined();
+    await expect(api.listSlots({ serviceId, pageSize: 1 })).resolves.toBeDefined();
+    await expect(api.getAppointment({ appointmentId })).resolves.toBeDefined();
+    await expect(api.listAppointments({ userId: OWNER })).resolves.toMatchObject({
+      appointments: [expect.objectContaining({ id: appointmentId })],
+    });
+    const { appointment } = await api.bookSlot({ slotId: slotIds[2]!, userId: 'user-1', serviceId });
+    await expect(
+      api.cancelAppointment({ appointmentId: appointment!.id, userId: 'user-1', reason: 'r'.repeat(500) }),
+    ).resolves.toBeDefined();
+    await expect(
+      api.setSlotStatus({ slotId: slotIds[1]!, status: SlotStatus.SLOT_STATUS_LOCKED }),
+    ).resolves.toBeDefined();
+    const held = await api.holdSlot({ slotId: slotIds[3]!, userId: 'user-1', ttlSeconds: 60 });
+    await expect(api.releaseHold({ holdToken: held.holdToken, userId: 'user-1' })).resolves.toBeDefined();
+    await expect(
+      api.rescheduleAppointment({ appointmentId, userId: OWNER, newSlotId: slotIds[4]! }),
+    ).resolves.toMatchObject({ appointment: { slotId: slotIds[4] } });
+    await expect(
+      api.generateSlots({ serviceId, startDate: localDate(2027, 1, 1), endDate: localDate(2028, 1, 1) }),
+    ).resolves.toMatchObject({ createdCount: 366 * 16 });
+  });
+});
