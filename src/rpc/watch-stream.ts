@@ -1,10 +1,7 @@
-import { status as Code, type ServerWritableStream } from '@grpc/grpc-js';
+import { status as Code } from '@grpc/grpc-js';
 import { DomainError } from '../domain/errors';
 import type { Principal, Role } from '../domain/principal';
-import type {
-  WatchSlotAvailabilityRequest,
-  WatchSlotAvailabilityResponse,
-} from '../gen/booking/v1/booking_service';
+import type { WatchSlotAvailabilityRequest } from '../gen/booking/v1/booking_service';
 import type { Metrics } from '../infra/metrics/metrics';
 import type { Logger } from '../logger';
 import type { EventSubscription, SlotEvent } from '../use-cases/ports';
@@ -14,9 +11,7 @@ import { classifyError } from './error-status';
 import { parseWatchSlotAvailability } from './requests';
 import { isMalformed } from './tolerant-service';
 import { requestIdOf } from './unary';
-import { encodedBatch, encodedChange, otherMessage } from './watch-encoding';
-
-type WatchCall = ServerWritableStream<WatchSlotAvailabilityRequest, WatchSlotAvailabilityResponse>;
+import { SubscriberQueue, type WatchCall } from './watch/subscriber-queue';
 
 export interface WatchSettings {
   /**
@@ -68,45 +63,18 @@ export class WatchRegistry {
   }
 }
 
-/** Changes in one batched message at most (a subscriber further behind gets several). */
-export const MAX_CHANGES_PER_MESSAGE = 500;
-
-type Queued = SlotEvent | WatchSlotAvailabilityResponse;
-const isChange = (q: Queued): q is SlotEvent => !('type' in q);
-
 /**
- * One subscriber's stream: a bounded queue in front of grpc-js's writes,
- * drained at the pace HTTP/2 flow control allows. A subscriber whose queue
- * overflows is ended with RESOURCE_EXHAUSTED; a slow one never slows the
- * others (the shared reader only appends to queues). Heartbeats carry the
- * resume revision while nothing else is sent.
- *
- * Changes wait in the queue as the shared events and are encoded on the way
- * out (once per instance). A client that asked for `batch_changes` has at
- * most one change message in flight: what queues meanwhile (changes read
- * together from the log, or arriving while its connection does not drain)
- * goes out as one message, so a subscriber that falls behind costs one write
- * per batch, not one per change. Others get one message per change, as before.
+ * One subscriber's stream: its queue (SubscriberQueue) in front of grpc-js's
+ * writes, the heartbeat timer that carries the resume revision while nothing
+ * else is sent, and the subscription it releases when it ends.
  */
 export class WatchStream implements WatchSink {
-  private readonly queue: Queued[] = [];
-  private readonly batch: boolean;
-  private blocked = false;
-  /** A batched client's change message not yet handed to HTTP/2. */
-  private inFlight = false;
-  private flushQueued = false;
+  private readonly queue: SubscriberQueue;
   private ended = false;
   private position = 0;
-  private lastSent = Date.now();
   private heartbeat: NodeJS.Timeout | undefined;
-  private slowTimer: NodeJS.Timeout | undefined;
   private subscription: EventSubscription | undefined;
-  private roomWaiters: (() => void)[] = [];
   private principal = '';
-  private readonly observeLag = (event: SlotEvent): void =>
-    this.metrics.watchDeliveryLagSeconds.observe(
-      Math.max(0, Date.now() - event.slot.updatedAt.getTime()) / 1000,
-    );
 
   constructor(
     private readonly call: WatchCall,
@@ -115,7 +83,12 @@ export class WatchStream implements WatchSink {
     private logger: Logger,
     private readonly metrics: Metrics,
   ) {
-    this.batch = (call.request as Partial<WatchSlotAvailabilityRequest> | undefined)?.batchChanges === true;
+    const batch = (call.request as Partial<WatchSlotAvailabilityRequest> | undefined)?.batchChanges === true;
+    const observeLag = (event: SlotEvent): void =>
+      this.metrics.watchDeliveryLagSeconds.observe(
+        Math.max(0, Date.now() - event.slot.updatedAt.getTime()) / 1000,
+      );
+    this.queue = new SubscriberQueue(call, batch, settings, observeLag, () => this.tooSlow());
   }
 
   get closed(): boolean {
@@ -144,7 +117,7 @@ export class WatchStream implements WatchSink {
       }
       this.principal = principal.subject;
       this.heartbeat = setInterval(
-        () => this.beat(),
+        () => this.queue.beat(this.position, this.settings.heartbeatMs),
         Math.max(50, Math.floor(this.settings.heartbeatMs / 2)),
       );
       this.heartbeat.unref();
@@ -161,38 +134,16 @@ export class WatchStream implements WatchSink {
 
   push(message: WatchMessage): void {
     if (this.ended) return;
-    if (this.queue.length >= this.settings.bufferLimit * 4) return this.tooSlow();
-    if (this.queue.length >= this.settings.bufferLimit) {
-      this.slowTimer ??= setTimeout(() => {
-        this.slowTimer = undefined;
-        if (this.queue.length >= this.settings.bufferLimit) this.tooSlow();
-      }, this.settings.slowAfterMs);
-    }
     this.position = Math.max(this.position, message.revision);
-    this.queue.push(message.type === 'CHANGE' ? message.event : otherMessage(message));
-    // Written once the current turn is through: changes read together go out together.
-    if (this.flushQueued) return;
-    this.flushQueued = true;
-    queueMicrotask(this.flushLater);
+    this.queue.push(message);
   }
-
-  private readonly flushLater = (): void => {
-    this.flushQueued = false;
-    this.flush();
-  };
-
-  private readonly written = (): void => {
-    this.inFlight = false;
-    this.flush();
-  };
 
   progress(revision: number): void {
     this.position = Math.max(this.position, revision);
   }
 
   room(): Promise<void> {
-    if (this.ended || this.queue.length < this.settings.bufferLimit / 2) return Promise.resolve();
-    return new Promise((resolve) => this.roomWaiters.push(resolve));
+    return this.queue.room();
   }
 
   /** Ends the stream with the status of `error`. */
@@ -228,47 +179,10 @@ export class WatchStream implements WatchSink {
     if (this.ended) return;
     this.ended = true;
     clearInterval(this.heartbeat);
-    clearTimeout(this.slowTimer);
     this.subscription?.close();
-    this.queue.length = 0;
+    this.queue.close();
     this.registry.delete(this, this.principal);
-    for (const w of this.roomWaiters.splice(0)) w();
     this.logger.debug({ why }, 'watch closed');
-  }
-
-  private flush(): void {
-    while (!this.blocked && !this.inFlight && !this.ended && this.queue.length > 0) {
-      this.lastSent = Date.now();
-      const head = this.queue[0]!;
-      if (this.batch && isChange(head)) {
-        let n = 1;
-        while (n < this.queue.length && n < MAX_CHANGES_PER_MESSAGE && isChange(this.queue[n]!)) n += 1;
-        const events = this.queue.splice(0, n) as SlotEvent[];
-        const bytes = n === 1 ? encodedChange(head, this.observeLag) : encodedBatch(events, this.observeLag);
-        this.inFlight = true;
-        // What queues until HTTP/2 has taken this message goes out as the next one.
-        this.call.write(bytes as unknown as WatchSlotAvailabilityResponse, this.written);
-        continue;
-      }
-      this.queue.shift();
-      // A Buffer is already encoded: the service definition passes it through (tolerantService).
-      const message = isChange(head) ? encodedChange(head, this.observeLag) : head;
-      if (!this.call.write(message as WatchSlotAvailabilityResponse)) {
-        this.blocked = true;
-        this.call.once('drain', () => {
-          this.blocked = false;
-          this.flush();
-        });
-      }
-    }
-    if (this.queue.length < this.settings.bufferLimit / 2) for (const w of this.roomWaiters.splice(0)) w();
-  }
-
-  private beat(): void {
-    if (this.ended || this.blocked || this.inFlight || this.queue.length > 0) return;
-    if (Date.now() - this.lastSent < this.settings.heartbeatMs) return;
-    this.queue.push(otherMessage({ type: 'HEARTBEAT', revision: this.position }));
-    this.flush();
   }
 }
 
