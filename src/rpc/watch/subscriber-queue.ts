@@ -5,7 +5,7 @@ import type {
 } from '../../gen/booking/v1/booking_service';
 import type { SlotEvent } from '../../use-cases/ports';
 import type { WatchMessage } from '../../use-cases/watch.service';
-import { encodedBatch, encodedChange, otherMessage } from '../watch-encoding';
+import { encodedBatch, encodedChange, otherMessage } from './encoding';
 
 export type WatchCall = ServerWritableStream<WatchSlotAvailabilityRequest, WatchSlotAvailabilityResponse>;
 
