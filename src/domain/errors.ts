@@ -1,7 +1,9 @@
 /**
  * Domain errors: a closed set of reasons, each mapped to exactly one gRPC
- * status code in `src/rpc/error-status.ts`. Services throw only these; anything
- * else that escapes is a bug (or an outage) and is reported without detail.
+ * status code in `src/rpc/error-status.ts`. Use cases throw only these;
+ * anything else that escapes is a bug (or an outage) and is reported without
+ * detail. The transport's own refusals (authentication, malformed bytes,
+ * stream limits, shutdown) are in `src/rpc/transport-errors.ts`.
  */
 export type FieldViolation = { field: string; description: string };
 
@@ -30,13 +32,9 @@ export const DOMAIN_REASONS = [
   'DIFFERENT_SERVICE',
   'REVISION_TOO_OLD',
   'SUBSCRIBER_TOO_SLOW',
-  'SHUTTING_DOWN',
   'EVENTS_UNAVAILABLE',
-  'UNAUTHENTICATED',
   'ROLE_NOT_ALLOWED',
   'NOT_YOUR_USER',
-  'TOO_MANY_STREAMS',
-  'MALFORMED_REQUEST',
   'SLOT_FULL',
   'NOT_ENOUGH_PLACES',
   'PARTY_TOO_LARGE',

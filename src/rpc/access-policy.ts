@@ -25,3 +25,10 @@ export const RPC_ROLES = {
   getAppointment: BOOKING,
   listAppointments: BOOKING,
 } satisfies Record<string, readonly Role[]>;
+
+/** The roles that may call `method` (as in the proto: BookSlot); an RPC without a policy is a bug. */
+export function rolesFor(method: string): readonly Role[] {
+  const key = method.charAt(0).toLowerCase() + method.slice(1);
+  if (!Object.hasOwn(RPC_ROLES, key)) throw new Error(`no access policy for ${method}`);
+  return RPC_ROLES[key as keyof typeof RPC_ROLES];
+}

@@ -1,6 +1,7 @@
 import type { Metadata } from '@grpc/grpc-js';
 import { UNAUTHENTICATED_PRINCIPAL, requireRole, type Principal, type Role } from '../domain/principal';
-import { unauthenticated, type JwtVerifier } from '../infra/auth/jwt-verifier';
+import { CredentialsRejected, type JwtVerifier } from '../infra/auth/jwt-verifier';
+import { unauthenticated } from './transport-errors';
 
 /**
  * Authentication and the per-RPC role check, done before a handler runs.
@@ -41,6 +42,8 @@ export class CallGuard {
         unauthenticated('MISSING_CREDENTIALS', 'authorization: Bearer <token> metadata is required'),
       );
     }
-    return this.verifier.verify(match[1]!);
+    return this.verifier.verify(match[1]!).catch((err: unknown) => {
+      throw err instanceof CredentialsRejected ? unauthenticated(err.why, err.message) : err;
+    });
   }
 }

@@ -1,14 +1,20 @@
 import { Metadata, status as Code, type ServiceError } from '@grpc/grpc-js';
-import type { DomainReason } from '../domain/errors';
-import { isDomainError } from '../domain/errors';
+import { isDomainError, type DomainError, type DomainReason } from '../domain/errors';
 import type { Any } from '../gen/google/protobuf/any';
 import { BadRequest, ErrorInfo } from '../gen/google/rpc/error_details';
 import { Status } from '../gen/google/rpc/status';
+import { isBackendOutage } from '../infra/backend-outage';
+import { TransportError, type TransportReason } from './transport-errors';
 
 export const ERROR_DOMAIN = 'booking.v1';
 
-/** The gRPC code of each domain reason: the one place this mapping lives. */
-export function codeOf(reason: DomainReason): Code {
+/** An error whose reason the caller is told: the domain's, or the transport's own. */
+export type RpcError = DomainError | TransportError;
+
+const isRpcError = (err: unknown): err is RpcError => isDomainError(err) || err instanceof TransportError;
+
+/** The gRPC code of each domain and transport reason: the one place this mapping lives. */
+export function codeOf(reason: DomainReason | TransportReason): Code {
   switch (reason) {
     case 'INVALID_ARGUMENT':
     case 'REQUEST_ID_REUSED':
@@ -70,45 +76,19 @@ export interface ClassifiedError {
   kind: 'expected' | 'transient' | 'bug';
 }
 
-// Driver errors that mean "the database or Redis cannot be reached right now".
-const TRANSIENT_ERROR_NAMES = new Set([
-  'MongoNetworkError',
-  'MongoNetworkTimeoutError',
-  'MongoServerSelectionError',
-  'MongooseServerSelectionError',
-  'MongoNotConnectedError',
-  'MongoPoolClearedError',
-  'MongoTopologyClosedError',
-  'MaxRetriesPerRequestError',
-]);
-
-// Server errors that mean "busy, nothing was written; retry": MongoDB's LockTimeout,
-// WriteConflict and ExceededTimeLimit codes, and FerretDB's SQLite write lock timing out
-// under load ("database is locked (5) (SQLITE_BUSY)", reported without a specific code).
-const BUSY_SERVER_CODES = new Set([24, 112, 262]);
-
-function isTransient(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  if (TRANSIENT_ERROR_NAMES.has(err.name)) return true;
-  const labelled = err as Error & { hasErrorLabel?: (label: string) => boolean; code?: unknown };
-  if (typeof labelled.hasErrorLabel === 'function' && labelled.hasErrorLabel('RetryableWriteError'))
-    return true;
-  return (
-    err.name === 'MongoServerError' &&
-    ((typeof labelled.code === 'number' && BUSY_SERVER_CODES.has(labelled.code)) ||
-      err.message.includes('(SQLITE_BUSY)'))
-  );
-}
-
 /**
- * Turns anything a handler threw into a gRPC error. Domain errors keep their
- * message and carry a google.rpc.Status (ErrorInfo, and BadRequest for
- * invalid arguments) in `grpc-status-details-bin`. Anything else is reported
- * as UNAVAILABLE (an outage) or INTERNAL (a bug) with a generic message: the
- * internal message stays in the logs.
+ * Turns anything a handler threw into a gRPC error. Domain and transport
+ * errors keep their message and carry a google.rpc.Status (ErrorInfo, and
+ * BadRequest for invalid arguments) in `grpc-status-details-bin`. Anything
+ * else is reported as UNAVAILABLE (an outage, as `isOutage` tells: the
+ * infrastructure knows its drivers' errors) or INTERNAL (a bug) with a
+ * generic message: the internal message stays in the logs.
  */
-export function classifyError(err: unknown): ClassifiedError {
-  if (isDomainError(err)) {
+export function classifyError(
+  err: unknown,
+  isOutage: (err: unknown) => boolean = isBackendOutage,
+): ClassifiedError {
+  if (isRpcError(err)) {
     const code = codeOf(err.reason);
     const details: Any[] = [
       {
@@ -134,7 +114,7 @@ export function classifyError(err: unknown): ClassifiedError {
       kind: code === Code.UNAVAILABLE ? 'transient' : 'expected',
     };
   }
-  if (isTransient(err)) {
+  if (isOutage(err)) {
     return {
       error: statusError(Code.UNAVAILABLE, 'a backing service is unavailable; retry', 'BACKEND_UNAVAILABLE'),
       reason: 'BACKEND_UNAVAILABLE',

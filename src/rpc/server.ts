@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Server, ServerCredentials, type handleUnaryCall } from '@grpc/grpc-js';
 import type { AppConfig } from '../config';
+import { isBackendOutage } from '../infra/backend-outage';
 import type { Metrics } from '../infra/metrics/metrics';
 import { HealthImplementation } from 'grpc-health-check';
 import { BookingServiceService, type BookingServiceServer } from '../gen/booking/v1/booking_service';
@@ -14,12 +15,15 @@ import type { HoldService } from '../use-cases/hold.service';
 import type { WatchService } from '../use-cases/watch.service';
 import { appointmentHandlers } from './handlers/appointment.handlers';
 import { catalogHandlers } from './handlers/catalog.handlers';
-import { RPC_ROLES } from './access-policy';
+import { watchHandlers } from './handlers/watch.handlers';
+import { type RPC_ROLES, rolesFor } from './access-policy';
 import type { CallGuard } from './call-guard';
+import { callPipeline, StreamRegistry } from './pipeline';
 import { reflectionService } from './reflection';
+import { serverStream } from './server-stream';
 import { tolerantService } from './tolerant-service';
 import { unary, type CallContext } from './unary';
-import { watchHandler, WatchRegistry, type WatchSettings } from './watch-stream';
+import { WatchStream, type WatchSettings } from './watch/watch-stream';
 
 export const SERVICE_NAME = 'booking.v1.BookingService';
 
@@ -36,7 +40,7 @@ export interface RpcServices {
 export interface RpcServer {
   server: Server;
   health: HealthImplementation;
-  watches: WatchRegistry;
+  watches: StreamRegistry;
   port: number;
   /** NOT_SERVING, drain for up to `graceMs`, then cut what is left. */
   shutdown(graceMs: number): Promise<void>;
@@ -48,16 +52,27 @@ export function bookingServiceImplementation(
     logger: Logger;
     guard: CallGuard;
     metrics: Metrics;
-    watches: { registry: WatchRegistry; settings: WatchSettings };
+    watches: { registry: StreamRegistry; settings: WatchSettings };
   },
 ): BookingServiceServer {
   const catalog = catalogHandlers(services.catalog, services.updateService, services.deleteService);
   const appointments = appointmentHandlers(services.booking, services.holds, services.queries);
+  const watch = watchHandlers(services.watch);
+  const { settings } = deps.watches;
+  const through = {
+    logger: deps.logger,
+    pipeline: callPipeline({
+      ...deps,
+      rolesOf: rolesFor,
+      isOutage: isBackendOutage,
+      streams: deps.watches.registry,
+      maxStreamsPerPrincipal: settings.maxStreamsPerPrincipal,
+    }),
+  };
   const rpc = <Req, Res>(
     key: keyof typeof RPC_ROLES,
     handler: (request: Req, ctx: CallContext) => Promise<Res>,
-  ): handleUnaryCall<Req, Res> =>
-    unary(key.charAt(0).toUpperCase() + key.slice(1), { ...deps, roles: RPC_ROLES[key] }, handler);
+  ): handleUnaryCall<Req, Res> => unary(key.charAt(0).toUpperCase() + key.slice(1), through, handler);
   return {
     createService: rpc('createService', catalog.createService),
     getService: rpc('getService', catalog.getService),
@@ -74,13 +89,12 @@ export function bookingServiceImplementation(
     holdSlot: rpc('holdSlot', appointments.holdSlot),
     releaseHold: rpc('releaseHold', appointments.releaseHold),
     rescheduleAppointment: rpc('rescheduleAppointment', appointments.rescheduleAppointment),
-    watchSlotAvailability: watchHandler(services.watch, {
-      ...deps.watches,
-      guard: deps.guard,
-      roles: RPC_ROLES.watchSlotAvailability,
-      logger: deps.logger,
-      metrics: deps.metrics,
-    }),
+    watchSlotAvailability: serverStream(
+      'WatchSlotAvailability',
+      through,
+      (call, logger) => new WatchStream(call, settings, logger, deps.metrics),
+      watch.watchSlotAvailability,
+    ),
   };
 }
 
@@ -105,7 +119,7 @@ export async function startRpcServer(opts: {
   tls: AppConfig['tls'];
   metrics: Metrics;
 }): Promise<RpcServer> {
-  const registry = new WatchRegistry();
+  const registry = new StreamRegistry();
   opts.metrics.gauge(
     'booking_watch_streams_active',
     'Open WatchSlotAvailability streams',

@@ -8,12 +8,23 @@ import { DOMAIN_REASONS, DomainError, invalidArgument, type DomainReason } from 
 import { BadRequest, ErrorInfo } from '../../src/gen/google/rpc/error_details';
 import { Status } from '../../src/gen/google/rpc/status';
 import { classifyError, codeOf, ERROR_DOMAIN } from '../../src/rpc/error-status';
+import { TRANSPORT_REASONS, TransportError, type TransportReason } from '../../src/rpc/transport-errors';
+
+type Reason = DomainReason | TransportReason;
+/** Every reason a caller can be told: the domain's and the transport's. */
+const REASONS: readonly Reason[] = [...DOMAIN_REASONS, ...TRANSPORT_REASONS];
+const isTransportReason = (r: Reason): r is TransportReason =>
+  (TRANSPORT_REASONS as readonly string[]).includes(r);
+const errorOf = (reason: Reason, message: string, metadata: Record<string, string>): Error =>
+  isTransportReason(reason)
+    ? new TransportError(reason, message, metadata)
+    : new DomainError(reason, message, metadata);
 
 /**
  * The intended code of each reason whose code the contract states. Reasons
  * added later are checked below to map to a real, non-generic code.
  */
-const INTENDED: Partial<Record<DomainReason, Code>> = {
+const INTENDED: Partial<Record<Reason, Code>> = {
   INVALID_ARGUMENT: Code.INVALID_ARGUMENT,
   SERVICE_NOT_FOUND: Code.NOT_FOUND,
   SLOT_NOT_FOUND: Code.NOT_FOUND,
@@ -37,7 +48,7 @@ const INTENDED: Partial<Record<DomainReason, Code>> = {
 };
 
 /** The code a reason must map to: the intended one, else whatever codeOf says (checked to be sane). */
-const expectedCode = (reason: DomainReason): Code => INTENDED[reason] ?? codeOf(reason);
+const expectedCode = (reason: Reason): Code => INTENDED[reason] ?? codeOf(reason);
 
 /** The google.rpc.Status in an error's grpc-status-details-bin, with its details decoded. */
 function statusOf(error: ServiceError) {
@@ -57,10 +68,14 @@ function statusOf(error: ServiceError) {
 
 describe('codeOf', () => {
   it('knows every reason of the original contract', () => {
-    expect(DOMAIN_REASONS).toEqual(expect.arrayContaining(Object.keys(INTENDED)));
+    expect(REASONS).toEqual(expect.arrayContaining(Object.keys(INTENDED)));
   });
 
-  it.each([...DOMAIN_REASONS])('maps %s to a specific gRPC code, the intended one where stated', (reason) => {
+  it('keeps the transport reasons out of the domain', () => {
+    expect(DOMAIN_REASONS).toEqual(expect.not.arrayContaining([...TRANSPORT_REASONS]));
+  });
+
+  it.each([...REASONS])('maps %s to a specific gRPC code, the intended one where stated', (reason) => {
     const code = codeOf(reason);
     expect(Object.values(Code)).toContain(code);
     expect([Code.OK, Code.UNKNOWN, Code.INTERNAL]).not.toContain(code);
@@ -70,22 +85,25 @@ describe('codeOf', () => {
 });
 
 describe('classifyError', () => {
-  it.each([...DOMAIN_REASONS])('reports a DomainError %s with its code, message and ErrorInfo', (reason) => {
-    const err = new DomainError(reason, `something about ${reason}`, { slotId: 'abc' });
-    const classified = classifyError(err);
-    expect(classified.reason).toBe(reason);
-    expect(classified.error.code).toBe(expectedCode(reason));
-    expect(classified.error.details).toBe(`something about ${reason}`);
-    expect(classified.error.message).toBe(`something about ${reason}`);
-    expect(classified.kind).toBe(expectedCode(reason) === Code.UNAVAILABLE ? 'transient' : 'expected');
+  it.each([...REASONS])(
+    'reports a DomainError or TransportError %s with its code, message and ErrorInfo',
+    (reason) => {
+      const err = errorOf(reason, `something about ${reason}`, { slotId: 'abc' });
+      const classified = classifyError(err);
+      expect(classified.reason).toBe(reason);
+      expect(classified.error.code).toBe(expectedCode(reason));
+      expect(classified.error.details).toBe(`something about ${reason}`);
+      expect(classified.error.message).toBe(`something about ${reason}`);
+      expect(classified.kind).toBe(expectedCode(reason) === Code.UNAVAILABLE ? 'transient' : 'expected');
 
-    const { status, info, badRequest } = statusOf(classified.error);
-    expect(status.code).toBe(expectedCode(reason));
-    expect(status.message).toBe(`something about ${reason}`);
-    expect(info).toEqual({ reason, domain: ERROR_DOMAIN, metadata: { slotId: 'abc' } });
-    expect(ERROR_DOMAIN).toBe('booking.v1');
-    expect(badRequest).toBeUndefined();
-  });
+      const { status, info, badRequest } = statusOf(classified.error);
+      expect(status.code).toBe(expectedCode(reason));
+      expect(status.message).toBe(`something about ${reason}`);
+      expect(info).toEqual({ reason, domain: ERROR_DOMAIN, metadata: { slotId: 'abc' } });
+      expect(ERROR_DOMAIN).toBe('booking.v1');
+      expect(badRequest).toBeUndefined();
+    },
+  );
 
   it('adds a BadRequest listing every violation to INVALID_ARGUMENT', () => {
     const violations = [

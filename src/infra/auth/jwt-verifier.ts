@@ -7,7 +7,6 @@ import {
   type JWTPayload,
   type JWTVerifyGetKey,
 } from 'jose';
-import { DomainError } from '../../domain/errors';
 import { ROLES, type Principal, type Role } from '../../domain/principal';
 import type { AuthConfig } from '../../config/auth';
 
@@ -72,5 +71,20 @@ function rolesOf(claim: unknown): ReadonlySet<Role> {
   return new Set(names.filter((n): n is Role => (ROLES as readonly unknown[]).includes(n)));
 }
 
-export const unauthenticated = (why: string, message: string): DomainError =>
-  new DomainError('UNAUTHENTICATED', message, { why });
+/**
+ * A token this service does not accept; `why` (TOKEN_EXPIRED, INVALID_TOKEN)
+ * tells the caller which, the transport answers UNAUTHENTICATED.
+ */
+export class CredentialsRejected extends Error {
+  override readonly name = 'CredentialsRejected';
+
+  constructor(
+    readonly why: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const unauthenticated = (why: string, message: string): CredentialsRejected =>
+  new CredentialsRejected(why, message);

@@ -2,9 +2,8 @@
  * JwtVerifier (HS256): which bearer tokens make a principal, and why others
  * are refused.
  */
-import { DomainError } from '../../../src/domain/errors';
 import { type Principal } from '../../../src/domain/principal';
-import { JwtVerifier, type JwtSettings } from '../../../src/infra/auth/jwt-verifier';
+import { CredentialsRejected, JwtVerifier, type JwtSettings } from '../../../src/infra/auth/jwt-verifier';
 import { hsToken, newHsAuth, unsignedToken, type TokenOptions } from '../../support/tokens';
 
 describe('JwtVerifier (HS256)', () => {
@@ -23,14 +22,17 @@ describe('JwtVerifier (HS256)', () => {
 
   const verify = async (o: TokenOptions, v = verifier): Promise<Principal> =>
     v.verify(await hsToken(auth, o));
-  /** "<reason>/<why>" of the refusal of `token` (fails the test if it is accepted). */
+  /**
+   * "<reason>/<why>" of the refusal of `token` (fails the test if it is accepted). The verifier
+   * tells why; the call guard answers UNAUTHENTICATED with it (test/unit/pipeline.test.ts).
+   */
   const refusal = async (token: string | Promise<string>, v = verifier): Promise<string> => {
     const err: unknown = await v.verify(await token).then(
       (p) => new Error(`accepted as ${JSON.stringify({ subject: p.subject, roles: [...p.roles] })}`),
       (e: unknown) => e,
     );
-    if (!(err instanceof DomainError)) throw err;
-    return `${err.reason}/${err.metadata.why}`;
+    if (!(err instanceof CredentialsRejected)) throw err;
+    return `UNAUTHENTICATED/${err.why}`;
   };
   const rolesOf = async (roles: unknown, rolesClaim = 'roles'): Promise<string[]> =>
     [...(await verify({ roles, rolesClaim }, new JwtVerifier(settings({ rolesClaim })))).roles].sort();

@@ -3,11 +3,11 @@ import {
   WatchChange,
   WatchEventType,
   WatchSlotAvailabilityResponse,
-} from '../gen/booking/v1/booking_service';
-import { SlotStatus as PbSlotStatus } from '../gen/booking/v1/resources';
-import type { SlotEvent } from '../use-cases/ports';
-import type { WatchMessage } from '../use-cases/watch.service';
-import { slotStatusToPb, slotToPb } from './codec';
+} from '../../gen/booking/v1/booking_service';
+import { SlotStatus as PbSlotStatus } from '../../gen/booking/v1/resources';
+import type { SlotEvent } from '../../use-cases/ports';
+import type { WatchMessage } from '../../use-cases/watch.service';
+import { slotStatusToPb, slotToPb } from '../codec';
 
 /**
  * Watch messages as bytes. A change goes to every subscriber of a service in
