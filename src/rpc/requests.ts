@@ -31,7 +31,7 @@ import type {
   SetSlotStatusRequest,
   WatchSlotAvailabilityRequest,
 } from '../gen/booking/v1/booking_service';
-import { parseHoldToken, type HoldToken } from '../use-cases/hold-token';
+import { parseHoldToken, type HoldToken } from '../use-cases/shared/hold-token';
 import type { DateMessage } from '../gen/google/type/date';
 import type { TimeOfDay } from '../gen/google/type/timeofday';
 import { appointmentStatusFromPb, slotStatusFromPb } from './codec';

@@ -8,7 +8,11 @@ import type {
 import type { Metrics } from '../infra/metrics/metrics';
 import type { Logger } from '../logger';
 import type { EventSubscription, SlotEvent } from '../use-cases/ports';
-import type { WatchMessage, WatchService, WatchSink } from '../use-cases/watch.service';
+import type {
+  WatchMessage,
+  WatchSink,
+  WatchSlotAvailability,
+} from '../use-cases/watch/watch-slot-availability';
 import type { CallGuard } from './call-guard';
 import { classifyError } from './error-status';
 import { parseWatchSlotAvailability } from './requests';
@@ -127,7 +131,7 @@ export class WatchStream implements WatchSink {
     this.logger = this.logger.child({ principal: principal.subject, roles: [...principal.roles] });
   }
 
-  start(watch: WatchService, admit: () => Promise<Principal>): void {
+  start(watch: WatchSlotAvailability, admit: () => Promise<Principal>): void {
     this.call.on('cancelled', () => this.close('cancelled by the client'));
     this.call.on('error', () => this.close('stream error'));
     const run = async (): Promise<void> => {
@@ -152,7 +156,7 @@ export class WatchStream implements WatchSink {
         { principal: principal.subject, serviceId: query.serviceId, snapshot: query.snapshot },
         'watch started',
       );
-      const subscription = await watch.watch(query, this);
+      const subscription = await watch.run(query, this);
       if (this.ended) subscription.close();
       else this.subscription = subscription;
     };
@@ -274,7 +278,7 @@ export class WatchStream implements WatchSink {
 
 /** The server-streaming handler: one WatchStream per call. */
 export function watchHandler(
-  watch: WatchService,
+  watch: WatchSlotAvailability,
   deps: {
     registry: WatchRegistry;
     settings: WatchSettings;

@@ -19,7 +19,7 @@ import type * as pb from '../../src/gen/booking/v1/booking_service';
 import { AppointmentStatus, SlotStatus } from '../../src/gen/booking/v1/resources';
 import { ErrorInfo } from '../../src/gen/google/rpc/error_details';
 import { Status } from '../../src/gen/google/rpc/status';
-import { idFromKey } from '../../src/use-cases/idempotency';
+import { idFromKey } from '../../src/use-cases/shared/idempotency';
 import { bump, type Rng, sleep } from './util';
 
 export const OP_KINDS = ['book', 'hold', 'confirm', 'release', 'cancel', 'reschedule', 'read'] as const;

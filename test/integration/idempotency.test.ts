@@ -10,7 +10,7 @@ import { Types } from 'mongoose';
 import * as pb from '../../src/gen/booking/v1/booking_service';
 import { AppointmentStatus, SlotStatus, type Appointment } from '../../src/gen/booking/v1/resources';
 import type { ClaimDoc, IdempotencyDoc, SlotDoc } from '../../src/infra/mongo/models';
-import { idFromKey } from '../../src/use-cases/idempotency';
+import { idFromKey } from '../../src/use-cases/shared/idempotency';
 import { claimDocument, serviceWithSlots } from '../factories';
 import { failure, invariantViolations, rpc, startTestApp, type Rpc, type TestApp } from '../support/harness';
 import { eventually } from '../support/processes';
