@@ -73,7 +73,7 @@ class Writers {
     return (await this.slots.insertMissing(service.id, planned, at, false)).created;
   }
 
-  /** A booking: the slot taken, then the appointment recorded (as SlotClaims.acquire does). */
+  /** A booking: the slot taken, then the appointment recorded (as the claim core's SlotClaim take and commit do). */
   async book(slot: SlotRecord, userId: string, at: Date): Promise<{ slot: SlotRecord; claim: ClaimRecord }> {
     const id = new ObjectId().toHexString();
     const change = await this.slots.claim({

@@ -2,9 +2,7 @@ import { invalidArgument, serviceArchived } from '../../domain/errors';
 import type { Principal } from '../../domain/principal';
 import { maxSlotsFor, planSlots } from '../../domain/slot-plan';
 import type { LocalDate } from '../../domain/types';
-import type { Clock, ServiceRepository, SlotEvents, SlotRepository } from '../ports';
-import { managedService } from './managed-service';
-import type { SlotAvailability } from './slot-availability';
+import { managedService, type CatalogDeps } from './managed-service';
 
 export interface GenerateSlotsSettings {
   /** Most slots one GenerateSlots call may create. */
@@ -17,13 +15,7 @@ export interface GenerateSlotsSettings {
  */
 export class GenerateSlots {
   constructor(
-    private readonly deps: {
-      services: Pick<ServiceRepository, 'findById'>;
-      slots: Pick<SlotRepository, 'insertMissing'>;
-      events: SlotEvents;
-      availability: SlotAvailability;
-      clock: Clock;
-    },
+    private readonly deps: Pick<CatalogDeps, 'services' | 'slots' | 'events' | 'availability' | 'clock'>,
     private readonly settings: GenerateSlotsSettings,
   ) {}
 

@@ -1,10 +1,10 @@
 import type { Page, ServiceRecord } from '../../domain/types';
-import type { ServiceRepository } from '../ports';
+import type { CatalogDeps } from './managed-service';
 import { decodePageToken, toPage } from '../shared/page-token';
 
 /** ListServices: services in creation order; archived ones only with `showDeleted`. */
 export class ListServices {
-  constructor(private readonly deps: { services: Pick<ServiceRepository, 'list'> }) {}
+  constructor(private readonly deps: Pick<CatalogDeps, 'services'>) {}
 
   async run(q: {
     activeOnly: boolean;

@@ -1,17 +1,11 @@
 import { effectiveSlot, type Page, type SlotRecord, type SlotStatus } from '../../domain/types';
-import type { Clock, ServiceRepository, SlotRepository } from '../ports';
 import { decodePageToken, encodePageToken, toPage } from '../shared/page-token';
-import { storedService } from './get-service';
+import { existingService } from '../shared/existing-service';
+import type { CatalogDeps } from './managed-service';
 
 /** ListSlots: a service's slots by start time, their status as it is now. */
 export class ListSlots {
-  constructor(
-    private readonly deps: {
-      services: Pick<ServiceRepository, 'findById'>;
-      slots: Pick<SlotRepository, 'list'>;
-      clock: Clock;
-    },
-  ) {}
+  constructor(private readonly deps: Pick<CatalogDeps, 'services' | 'slots' | 'clock'>) {}
 
   async run(q: {
     serviceId: string;
@@ -28,7 +22,7 @@ export class ListSlots {
       status: q.status,
     };
     const after = decodePageToken(q.pageToken, filters);
-    if (!after) await storedService(this.deps.services, q.serviceId); // NOT_FOUND for an unknown service
+    if (!after) await existingService(this.deps.services, q.serviceId); // NOT_FOUND for an unknown service
     const now = this.deps.clock();
     const { rows, resumeAfter } = await this.deps.slots.list({
       serviceId: q.serviceId,

@@ -2,7 +2,7 @@ import { DomainError, serviceArchived, slotNotFound } from '../../domain/errors'
 import type { Principal } from '../../domain/principal';
 import { isPlatformAdmin, requireServiceManager } from '../../domain/provider-scope';
 import { effectiveSlot, type SlotRecord } from '../../domain/types';
-import type { Clock, ServiceRepository, SlotEvents, SlotRepository } from '../ports';
+import type { CatalogDeps } from './managed-service';
 
 /**
  * SetSlotStatus: blocks (LOCKED) or unblocks (AVAILABLE) a slot. Setting the
@@ -11,14 +11,7 @@ import type { Clock, ServiceRepository, SlotEvents, SlotRepository } from '../po
  * service. A provider's own block stays when its service is activated again.
  */
 export class SetSlotStatus {
-  constructor(
-    private readonly deps: {
-      services: Pick<ServiceRepository, 'findById'>;
-      slots: Pick<SlotRepository, 'findById' | 'setBlocked'>;
-      events: SlotEvents;
-      clock: Clock;
-    },
-  ) {}
+  constructor(private readonly deps: Pick<CatalogDeps, 'services' | 'slots' | 'events' | 'clock'>) {}
 
   async run(actor: Principal, slotId: string, to: 'AVAILABLE' | 'LOCKED'): Promise<SlotRecord> {
     const { slots, events, clock } = this.deps;

@@ -1,7 +1,8 @@
 /** The refusals of taking a slot, and the checks that decide them. */
-import { DomainError, serviceArchived, serviceNotFound, slotNotFound } from '../../domain/errors';
+import { DomainError, serviceArchived, slotNotFound } from '../../domain/errors';
 import { effectiveSlot, type ClaimRecord, type ServiceRecord, type SlotRecord } from '../../domain/types';
 import type { ServiceRepository, SlotGate, SlotOwner, SlotRepository } from '../ports';
+import { existingService } from '../shared/existing-service';
 
 /** Who a slot projection should point at for an active claim. */
 export const ownerOf = (claim: ClaimRecord): SlotOwner =>
@@ -25,8 +26,7 @@ export async function activeService(
   services: Pick<ServiceRepository, 'findById'>,
   serviceId: string,
 ): Promise<ServiceRecord> {
-  const service = await services.findById(serviceId);
-  if (!service) throw serviceNotFound(serviceId);
+  const service = await existingService(services, serviceId);
   const refusal = refusalOf(service);
   if (refusal) throw refusal;
   return service;

@@ -3,7 +3,7 @@ import type { RepairDeps } from './deps';
 /**
  * Expires holds past their deadline and frees the slots they held. Behind
  * the slot's gate, taken as a repair's: a booking of the slot arriving
- * meanwhile waits for it instead of being told SLOT_BUSY (SlotClaims.gated).
+ * meanwhile waits for it instead of being told SLOT_BUSY (enterGate, claims/gate-entry.ts).
  */
 export async function expireHolds(deps: RepairDeps, now: Date): Promise<number> {
   const { claims, slots, settings, core } = deps;
