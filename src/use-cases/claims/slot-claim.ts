@@ -17,9 +17,8 @@ export interface ClaimRequest {
   party: number;
 }
 
-/** The slot as taken, when, and how to write the claim on it (and undo the taking if that fails). */
+/** How to write the claim on the slot taken (and undo the taking if that fails). */
 interface Taken {
-  slot: SlotRecord;
   commit(write: (slot: SlotRecord, now: Date) => Promise<ClaimRecord>): Promise<ClaimRecord>;
 }
 
@@ -46,11 +45,6 @@ export class SlotClaim {
     private readonly gate: GateResult,
   ) {}
 
-  /** The slot as taking it left it. */
-  get slot(): SlotRecord {
-    return this.mustBeTaken().slot;
-  }
-
   /**
    * Step 2: points the slot at `req.owner` with a conditional update, only if
    * it is free, and tells subscribers; a slot of several places is decided by
@@ -74,7 +68,6 @@ export class SlotClaim {
         expiresAt: req.owner.kind === 'hold' ? req.owner.expiresAt : null,
       });
       this.taken = {
-        slot: joined.slot,
         commit: async (write) => {
           try {
             return await write(why, now);
@@ -89,7 +82,6 @@ export class SlotClaim {
     events.changed(change);
     const slot = change.after;
     this.taken = {
-      slot,
       commit: async (write) => {
         try {
           const claim = await this.withExpiredHoldCleared(now, () => write(slot, now));
