@@ -13,7 +13,6 @@ import { Metrics, startMetricsServer } from './infra/metrics/metrics';
 import { connectRedis, waitForRedis } from './infra/redis/connection';
 import { OpenSlotGate, RedlockSlotGate } from './infra/redis/slot-gate';
 import { MongoPlacesLedger } from './infra/mongo/places.repository';
-import { SlotPlaces } from './use-cases/slot-places';
 import { RedisSlotEventLog } from './infra/redis/event-log';
 import { createLogger, type Logger } from './logger';
 import {
@@ -25,18 +24,8 @@ import {
 } from './startup-error';
 import { CallGuard } from './rpc/call-guard';
 import { startRpcServer } from './rpc/server';
-import { AppointmentQueryService } from './use-cases/appointment-query.service';
-import { BookingService } from './use-cases/booking.service';
-import { CatalogService } from './use-cases/catalog.service';
-import { DeleteService } from './use-cases/catalog/delete-service';
-import { SlotAvailability } from './use-cases/catalog/slot-availability';
-import { UpdateService } from './use-cases/catalog/update-service';
-import { HoldService } from './use-cases/hold.service';
-import { Idempotency } from './use-cases/idempotency';
-import { Reconciler } from './use-cases/reconciler';
-import { CachedServiceRepository } from './use-cases/service-cache';
-import { SlotClaims } from './use-cases/slot-claims';
-import { WatchService } from './use-cases/watch.service';
+import { buildUseCases } from './use-cases';
+import type { Reconciler } from './use-cases/reconcile/reconciler';
 
 export interface RunningApp {
   port: number;
@@ -96,12 +85,6 @@ export async function startApp(config: AppConfig, opts: { logger?: Logger } = {}
       throw redisStartupError(config.redis.url, redisWaitMs, lastRedisError);
     });
 
-    // The catalog RPCs read and write services as stored; the use cases that only need a
-    // service alongside their own work (a booking's check, a reply's fill-in) read it cached.
-    const services = new CachedServiceRepository(new MongoServiceRepository(models), {
-      ttlMs: config.serviceCacheTtlMs,
-      maxEntries: 10_000,
-    });
     const slots = new MongoSlotRepository(models);
     const claims = new MongoClaimRepository(models);
     const requests = new MongoIdempotencyStore(models);
@@ -143,51 +126,41 @@ export async function startApp(config: AppConfig, opts: { logger?: Logger } = {}
           },
         )
       : new OpenSlotGate();
-    const idempotency = new Idempotency(requests, clock);
-    const placesLedger = new MongoPlacesLedger(models);
-    const places = new SlotPlaces({
-      ledger: placesLedger,
-      slots,
-      claims,
-      gate,
-      events,
-      clock,
-    });
-    const slotClaims = new SlotClaims({
-      slots,
-      services,
-      claims,
-      gate,
-      events,
-      clock,
-      lockFailureMode: config.lock.failureMode,
-      repairWaitMs: config.lock.repairWaitMs,
-      placesWaitMs: config.lock.placesWaitMs,
-      places,
-      logger,
-    });
-    reconciler = new Reconciler({
-      slots,
-      claims,
-      requests,
-      slotClaims,
-      placesLedger,
-      republish: (changed) => events.republish(changed),
-      clock,
-      logger: logger.child({ component: 'reconciler' }),
-      settings: {
-        graceMs: config.reconciler.graceMs,
-        lookbackMs: config.reconciler.lookbackMs,
-        requestRetentionMs: config.reconciler.requestRetentionMs,
-        batchSize: 500,
-        republishWindowMs: config.events.republishWindowMs,
+    const built = buildUseCases(
+      {
+        services: new MongoServiceRepository(models),
+        slots,
+        claims,
+        requests,
+        placesLedger: new MongoPlacesLedger(models),
+        gate,
+        events,
+        eventLog: events,
+        republish: (changed) => events.republish(changed),
+        clock,
+        newId,
+        logger,
       },
-      onPass: (counts) => {
-        for (const [kind, n] of Object.entries(counts) as [string, number][]) {
-          if (n > 0) metrics.reconcilerRepairs.inc({ kind }, n);
-        }
+      {
+        serviceCache: { ttlMs: config.serviceCacheTtlMs, maxEntries: 10_000 },
+        gate: config.lock,
+        holds: config.holds,
+        maxSlotsPerGeneration: config.maxSlotsPerGeneration,
+        reconciler: {
+          graceMs: config.reconciler.graceMs,
+          lookbackMs: config.reconciler.lookbackMs,
+          requestRetentionMs: config.reconciler.requestRetentionMs,
+          batchSize: 500,
+          republishWindowMs: config.events.republishWindowMs,
+        },
+        onReconcilerPass: (counts) => {
+          for (const [kind, n] of Object.entries(counts) as [string, number][]) {
+            if (n > 0) metrics.reconcilerRepairs.inc({ kind }, n);
+          }
+        },
       },
-    });
+    );
+    reconciler = built.reconciler;
 
     let verifier: JwtVerifier | null = null;
     try {
@@ -195,49 +168,8 @@ export async function startApp(config: AppConfig, opts: { logger?: Logger } = {}
     } catch (err) {
       throw authStartupError(err, config.auth!);
     }
-    // Catalog changes read and write services as stored; an update drops this instance's cache entry.
-    const availability = new SlotAvailability({
-      services: services.stored,
-      slots,
-      events,
-      clock,
-      logger: logger.child({ component: 'catalog' }),
-    });
     const rpc = await startRpcServer({
-      services: {
-        catalog: new CatalogService(
-          services.stored,
-          slots,
-          clock,
-          { maxSlotsPerGeneration: config.maxSlotsPerGeneration },
-          events,
-          availability,
-        ),
-        updateService: new UpdateService({ services: services.stored, availability, clock }),
-        deleteService: new DeleteService({ services: services.stored, availability, clock }),
-        booking: new BookingService({
-          services,
-          slots,
-          claims,
-          slotClaims,
-          idempotency,
-          clock,
-          newId,
-          holdConfirmMarginMs: config.holds.confirmMarginMs,
-        }),
-        holds: new HoldService({
-          services,
-          slots,
-          claims,
-          slotClaims,
-          idempotency,
-          clock,
-          newId,
-          limits: config.holds,
-        }),
-        queries: new AppointmentQueryService(claims, services, slots, clock),
-        watch: new WatchService({ services, slots, log: events, clock }),
-      },
+      services: built.useCases,
       watch: config.watch,
       guard: new CallGuard(verifier),
       tls: config.tls,

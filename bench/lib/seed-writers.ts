@@ -10,7 +10,7 @@ import type { ClaimRecord, SlotRecord } from '../../src/domain/types';
 import { MongoClaimRepository } from '../../src/infra/mongo/claim.repository';
 import { MongoIdempotencyStore } from '../../src/infra/mongo/idempotency.repository';
 import { MongoSlotRepository } from '../../src/infra/mongo/slot.repository';
-import { newClaim } from '../../src/use-cases/new-claim';
+import { newClaim } from '../../src/use-cases/claims/new-claim';
 import { ObjectId } from './docs';
 import type { SeedStore } from './seed-store';
 

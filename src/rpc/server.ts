@@ -6,13 +6,7 @@ import type { Metrics } from '../infra/metrics/metrics';
 import { HealthImplementation } from 'grpc-health-check';
 import { BookingServiceService, type BookingServiceServer } from '../gen/booking/v1/booking_service';
 import type { Logger } from '../logger';
-import type { AppointmentQueryService } from '../use-cases/appointment-query.service';
-import type { BookingService } from '../use-cases/booking.service';
-import type { CatalogService } from '../use-cases/catalog.service';
-import type { DeleteService } from '../use-cases/catalog/delete-service';
-import type { UpdateService } from '../use-cases/catalog/update-service';
-import type { HoldService } from '../use-cases/hold.service';
-import type { WatchService } from '../use-cases/watch.service';
+import type { UseCases } from '../use-cases';
 import { appointmentHandlers } from './handlers/appointment.handlers';
 import { catalogHandlers } from './handlers/catalog.handlers';
 import { watchHandlers } from './handlers/watch.handlers';
@@ -27,15 +21,8 @@ import { WatchStream, type WatchSettings } from './watch/watch-stream';
 
 export const SERVICE_NAME = 'booking.v1.BookingService';
 
-export interface RpcServices {
-  catalog: CatalogService;
-  updateService: UpdateService;
-  deleteService: DeleteService;
-  booking: BookingService;
-  holds: HoldService;
-  queries: AppointmentQueryService;
-  watch: WatchService;
-}
+/** The use case behind each RPC (src/use-cases/index.ts). */
+export type RpcServices = UseCases;
 
 export interface RpcServer {
   server: Server;
@@ -55,9 +42,9 @@ export function bookingServiceImplementation(
     watches: { registry: StreamRegistry; settings: WatchSettings };
   },
 ): BookingServiceServer {
-  const catalog = catalogHandlers(services.catalog, services.updateService, services.deleteService);
-  const appointments = appointmentHandlers(services.booking, services.holds, services.queries);
-  const watch = watchHandlers(services.watch);
+  const catalog = catalogHandlers(services);
+  const appointments = appointmentHandlers(services);
+  const watch = watchHandlers(services);
   const { settings } = deps.watches;
   const through = {
     logger: deps.logger,

@@ -15,7 +15,7 @@ import {
   type SlotDoc,
   type TransitionDoc,
 } from '../../src/infra/mongo/models';
-import { idFromKey } from '../../src/use-cases/idempotency';
+import { idFromKey } from '../../src/use-cases/shared/idempotency';
 import { claimDocument, serviceWithSlots } from '../factories';
 import { failure, invariantViolations, rpc, startTestApp, type TestApp } from '../support/harness';
 

@@ -3,7 +3,7 @@
  * Issue 13 asks for BookSlot <= 3, CancelAppointment <= 4, a refused booking
  * <= 1 and 0 when the Redis taken-marker answers.
  * - BookSlot: the slot's conditional update and the claim insert; the service
- *   comes from the in-process service cache (src/use-cases/service-cache.ts).
+ *   comes from the in-process service cache (src/use-cases/shared/service-cache.ts).
  * - CancelAppointment: the claim read (the ownership check's read is what the
  *   transition decides on), the transition's claim_transitions entry, the
  *   claim write, the slot freed. The entry of an applied transition is

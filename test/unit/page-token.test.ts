@@ -3,7 +3,7 @@
  * for, and refused with INVALID_ARGUMENT (field page_token) when not ours.
  */
 import { DomainError } from '../../src/domain/errors';
-import { decodePageToken, encodePageToken, toPage } from '../../src/use-cases/page-token';
+import { decodePageToken, encodePageToken, toPage } from '../../src/use-cases/shared/page-token';
 import type { Cursor } from '../../src/use-cases/ports';
 
 const ID = '65f0c0ffee0000000000abcd';

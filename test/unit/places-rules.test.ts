@@ -1,5 +1,5 @@
 import type { SlotRecord } from '../../src/domain/types';
-import { refusalOf, slotOf, sumOf } from '../../src/use-cases/places-rules';
+import { refusalOf, slotOf, sumOf } from '../../src/use-cases/claims/places-rules';
 import type { PlaceMember } from '../../src/use-cases/ports';
 
 const AT = new Date('2030-01-01T10:00:00Z');

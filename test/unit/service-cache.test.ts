@@ -1,6 +1,6 @@
 import type { ServiceDefinition, ServiceRecord } from '../../src/domain/types';
 import type { ServiceChange, ServiceRepository } from '../../src/use-cases/ports';
-import { CachedServiceRepository } from '../../src/use-cases/service-cache';
+import { CachedServiceRepository } from '../../src/use-cases/shared/service-cache';
 
 /** An in-memory repository that counts its reads. */
 class CountingRepository implements ServiceRepository {

@@ -1,4 +1,4 @@
-import { idFromKey } from '../../src/use-cases/idempotency';
+import { idFromKey } from '../../src/use-cases/shared/idempotency';
 import { booking, expectRefused, serviceWithSlots } from './given';
 
 describe('BookSlot', () => {

@@ -6,7 +6,7 @@
 import { DomainError, type DomainReason } from '../../src/domain/errors';
 import type { Principal } from '../../src/domain/principal';
 import type { ServiceDefinition, ServiceRecord, SlotRecord } from '../../src/domain/types';
-import { parseHoldToken, type HoldToken } from '../../src/use-cases/hold-token';
+import { parseHoldToken, type HoldToken } from '../../src/use-cases/shared/hold-token';
 import { fakeWorld, useCases, type FakeWorld, type UseCases, type UseCaseSettings } from '../support/fakes';
 
 export const ADMIN: Principal = { subject: 'platform', roles: new Set(['admin']) };

@@ -1,5 +1,3 @@
-import type { AppointmentQueryService } from '../../use-cases/appointment-query.service';
-import type { BookingService } from '../../use-cases/booking.service';
 import type {
   BookSlotRequest,
   BookSlotResponse,
@@ -16,50 +14,64 @@ import type {
   RescheduleAppointmentRequest,
   RescheduleAppointmentResponse,
 } from '../../gen/booking/v1/booking_service';
-import type { HoldService } from '../../use-cases/hold.service';
+import type { UseCases } from '../../use-cases';
 import { actingUser, visibleUser } from '../../domain/principal';
 import { appointmentToPb, slotToPb } from '../codec';
 import type { CallContext } from '../unary';
 import * as parse from '../requests';
 
-/** Users' RPCs: proto in, one service call, proto out. */
+/** Users' RPCs: proto in, one use case (src/use-cases/<area>/<rpc>.ts), proto out. */
 export function appointmentHandlers(
-  booking: BookingService,
-  holds: HoldService,
-  queries: AppointmentQueryService,
+  useCases: Pick<
+    UseCases,
+    | 'holdSlot'
+    | 'releaseHold'
+    | 'rescheduleAppointment'
+    | 'bookSlot'
+    | 'cancelAppointment'
+    | 'getAppointment'
+    | 'listAppointments'
+  >,
 ) {
   return {
     holdSlot: async (req: HoldSlotRequest, ctx: CallContext): Promise<HoldSlotResponse> => {
-      const hold = await holds.holdSlot(parse.parseHoldSlot(asUser(req, ctx)));
+      const hold = await useCases.holdSlot.run(parse.parseHoldSlot(asUser(req, ctx)));
       return { holdToken: hold.token, expireTime: hold.expiresAt, slot: slotToPb(hold.slot) };
     },
 
     releaseHold: async (req: ReleaseHoldRequest, ctx: CallContext): Promise<ReleaseHoldResponse> => {
-      return { slot: slotToPb(await holds.releaseHold(parse.parseReleaseHold(asUser(req, ctx)))) };
+      return { slot: slotToPb(await useCases.releaseHold.run(parse.parseReleaseHold(asUser(req, ctx)))) };
     },
 
     rescheduleAppointment: async (
       req: RescheduleAppointmentRequest,
       ctx: CallContext,
     ): Promise<RescheduleAppointmentResponse> => {
-      const view = await booking.rescheduleAppointment(parse.parseRescheduleAppointment(asUser(req, ctx)));
+      const view = await useCases.rescheduleAppointment.run(
+        parse.parseRescheduleAppointment(asUser(req, ctx)),
+      );
       return { appointment: appointmentToPb(view) };
     },
 
     bookSlot: async (req: BookSlotRequest, ctx: CallContext): Promise<BookSlotResponse> => {
-      return { appointment: appointmentToPb(await booking.bookSlot(parse.parseBookSlot(asUser(req, ctx)))) };
+      return {
+        appointment: appointmentToPb(await useCases.bookSlot.run(parse.parseBookSlot(asUser(req, ctx)))),
+      };
     },
 
     cancelAppointment: async (
       req: CancelAppointmentRequest,
       ctx: CallContext,
     ): Promise<CancelAppointmentResponse> => {
-      const view = await booking.cancelAppointment(parse.parseCancelAppointment(asUser(req, ctx)));
+      const view = await useCases.cancelAppointment.run(parse.parseCancelAppointment(asUser(req, ctx)));
       return { appointment: appointmentToPb(view) };
     },
 
     getAppointment: async (req: GetAppointmentRequest, ctx: CallContext): Promise<GetAppointmentResponse> => {
-      const view = await queries.getAppointment(parse.parseGetAppointment(req), visibleUser(ctx.principal));
+      const view = await useCases.getAppointment.run(
+        parse.parseGetAppointment(req),
+        visibleUser(ctx.principal),
+      );
       return { appointment: appointmentToPb(view) };
     },
 
@@ -67,7 +79,7 @@ export function appointmentHandlers(
       req: ListAppointmentsRequest,
       ctx: CallContext,
     ): Promise<ListAppointmentsResponse> => {
-      const page = await queries.listAppointments(parse.parseListAppointments(asUser(req, ctx)));
+      const page = await useCases.listAppointments.run(parse.parseListAppointments(asUser(req, ctx)));
       return {
         appointments: page.items.map(appointmentToPb),
         nextPageToken: page.nextPageToken,

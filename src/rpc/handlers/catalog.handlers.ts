@@ -1,6 +1,4 @@
-import type { CatalogService } from '../../use-cases/catalog.service';
-import type { DeleteService } from '../../use-cases/catalog/delete-service';
-import type { UpdateService } from '../../use-cases/catalog/update-service';
+import type { UseCases } from '../../use-cases';
 import type {
   CreateServiceRequest,
   CreateServiceResponse,
@@ -24,25 +22,39 @@ import * as parse from '../requests';
 import { parseDeleteService, parseUpdateService } from '../requests';
 import type { CallContext } from '../unary';
 
-/** Providers' RPCs: proto in, one service call, proto out. */
-export function catalogHandlers(catalog: CatalogService, updates: UpdateService, deletes: DeleteService) {
+/** Providers' RPCs: proto in, one use case (src/use-cases/catalog/<rpc>.ts), proto out. */
+export function catalogHandlers(
+  useCases: Pick<
+    UseCases,
+    | 'createService'
+    | 'getService'
+    | 'listServices'
+    | 'updateService'
+    | 'deleteService'
+    | 'generateSlots'
+    | 'listSlots'
+    | 'setSlotStatus'
+  >,
+) {
   return {
     createService: async (req: CreateServiceRequest, ctx: CallContext): Promise<CreateServiceResponse> => {
       const cmd = parse.parseCreateService(req);
-      return { service: serviceToPb(await catalog.createService(ctx.principal, cmd.def, cmd.providerId)) };
+      return {
+        service: serviceToPb(await useCases.createService.run(ctx.principal, cmd.def, cmd.providerId)),
+      };
     },
 
     getService: async (req: GetServiceRequest): Promise<GetServiceResponse> => {
-      return { service: serviceToPb(await catalog.getService(parse.parseGetService(req))) };
+      return { service: serviceToPb(await useCases.getService.run(parse.parseGetService(req))) };
     },
 
     listServices: async (req: ListServicesRequest): Promise<ListServicesResponse> => {
-      const page = await catalog.listServices(parse.parseListServices(req));
+      const page = await useCases.listServices.run(parse.parseListServices(req));
       return { services: page.items.map(serviceToPb), nextPageToken: page.nextPageToken };
     },
 
     updateService: async (req: UpdateServiceRequest, ctx: CallContext): Promise<UpdateServiceResponse> => {
-      const result = await updates.run(ctx.principal, parseUpdateService(req));
+      const result = await useCases.updateService.run(ctx.principal, parseUpdateService(req));
       return {
         service: serviceToPb(result.service),
         lockedSlotCount: result.locked,
@@ -51,23 +63,23 @@ export function catalogHandlers(catalog: CatalogService, updates: UpdateService,
     },
 
     deleteService: async (req: DeleteServiceRequest, ctx: CallContext): Promise<DeleteServiceResponse> => {
-      const result = await deletes.run(ctx.principal, parseDeleteService(req));
+      const result = await useCases.deleteService.run(ctx.principal, parseDeleteService(req));
       return { service: serviceToPb(result.service), lockedSlotCount: result.locked };
     },
 
     generateSlots: async (req: GenerateSlotsRequest, ctx: CallContext): Promise<GenerateSlotsResponse> => {
-      const result = await catalog.generateSlots(ctx.principal, parse.parseGenerateSlots(req));
+      const result = await useCases.generateSlots.run(ctx.principal, parse.parseGenerateSlots(req));
       return { createdCount: result.created, existingCount: result.existing };
     },
 
     listSlots: async (req: ListSlotsRequest): Promise<ListSlotsResponse> => {
-      const page = await catalog.listSlots(parse.parseListSlots(req));
+      const page = await useCases.listSlots.run(parse.parseListSlots(req));
       return { slots: page.items.map((s) => slotToPb(s)), nextPageToken: page.nextPageToken };
     },
 
     setSlotStatus: async (req: SetSlotStatusRequest, ctx: CallContext): Promise<SetSlotStatusResponse> => {
       const cmd = parse.parseSetSlotStatus(req);
-      return { slot: slotToPb(await catalog.setSlotStatus(ctx.principal, cmd.slotId, cmd.status)) };
+      return { slot: slotToPb(await useCases.setSlotStatus.run(ctx.principal, cmd.slotId, cmd.status)) };
     },
   };
 }

@@ -8,7 +8,7 @@ import type {
   ListAppointmentsRequest,
   RescheduleAppointmentRequest,
 } from '../../gen/booking/v1/booking_service';
-import type { HoldToken } from '../../use-cases/hold-token';
+import type { HoldToken } from '../../use-cases/shared/hold-token';
 import { appointmentStatusFromPb } from '../codec';
 import {
   enumValue,

@@ -9,7 +9,7 @@ import { MAX_CAPACITY, type LocalDate } from '../../domain/types';
 import { textProblem } from '../../domain/validation';
 import type { DateMessage } from '../../gen/google/type/date';
 import type { TimeOfDay } from '../../gen/google/type/timeofday';
-import { parseHoldToken, type HoldToken } from '../../use-cases/hold-token';
+import { parseHoldToken, type HoldToken } from '../../use-cases/shared/hold-token';
 
 const OBJECT_ID = /^[0-9a-f]{24}$/;
 /** Opaque user ids issued by an identity provider: conservative characters only. */

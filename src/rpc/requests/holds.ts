@@ -1,7 +1,7 @@
 /** HoldSlot and ReleaseHold. */
 import { z } from 'zod';
 import type { HoldSlotRequest, ReleaseHoldRequest } from '../../gen/booking/v1/booking_service';
-import type { HoldToken } from '../../use-cases/hold-token';
+import type { HoldToken } from '../../use-cases/shared/hold-token';
 import { holdToken, numberWhere, objectId, partySize, requestId, userId } from './fields';
 import { parseRequest } from './violations';
 

@@ -6,7 +6,7 @@ import {
 } from '../../gen/booking/v1/booking_service';
 import { SlotStatus as PbSlotStatus } from '../../gen/booking/v1/resources';
 import type { SlotEvent } from '../../use-cases/ports';
-import type { WatchMessage } from '../../use-cases/watch.service';
+import type { WatchMessage } from '../../use-cases/watch/watch-slot-availability';
 import { slotStatusToPb, slotToPb } from '../codec';
 
 /**

@@ -4,7 +4,7 @@ import type {
   WatchSlotAvailabilityResponse,
 } from '../../gen/booking/v1/booking_service';
 import type { SlotEvent } from '../../use-cases/ports';
-import type { WatchMessage } from '../../use-cases/watch.service';
+import type { WatchMessage } from '../../use-cases/watch/watch-slot-availability';
 import { encodedBatch, encodedChange, otherMessage } from './encoding';
 
 export type WatchCall = ServerWritableStream<WatchSlotAvailabilityRequest, WatchSlotAvailabilityResponse>;

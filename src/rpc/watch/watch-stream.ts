@@ -3,7 +3,7 @@ import type { WatchSlotAvailabilityRequest } from '../../gen/booking/v1/booking_
 import type { Metrics } from '../../infra/metrics/metrics';
 import type { Logger } from '../../logger';
 import type { EventSubscription, SlotEvent } from '../../use-cases/ports';
-import type { WatchMessage, WatchSink } from '../../use-cases/watch.service';
+import type { WatchMessage, WatchSink } from '../../use-cases/watch/watch-slot-availability';
 import type { RpcError } from '../error-status';
 import { StreamEnded } from '../pipeline/call';
 import type { ServerStreamSink } from '../server-stream';

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type * as pb from '../../../src/gen/booking/v1/booking_service';
 import { AppointmentStatus } from '../../../src/gen/booking/v1/resources';
-import { idFromKey } from '../../../src/use-cases/idempotency';
+import { idFromKey } from '../../../src/use-cases/shared/idempotency';
 import { unary } from './calls';
 import type { VirtualClient } from './client';
 

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import { type Types } from 'mongoose';
 import { AppointmentStatus } from '../../../src/gen/booking/v1/resources';
-import { idFromKey } from '../../../src/use-cases/idempotency';
+import { idFromKey } from '../../../src/use-cases/shared/idempotency';
 import { claimDocument, serviceWithSlots } from '../../factories';
 import { failure } from '../../support/harness';
 import { api, t, useFileApp } from '../../support/file-app';

@@ -4,14 +4,8 @@
  * The ONLY place the fast tier constructs use-case classes: tests call the
  * returned object, so a reshaping of src/use-cases is adapted here alone.
  */
-import { AppointmentQueryService } from '../../../src/use-cases/appointment-query.service';
-import { BookingService } from '../../../src/use-cases/booking.service';
-import { CatalogService } from '../../../src/use-cases/catalog.service';
-import { DeleteService } from '../../../src/use-cases/catalog/delete-service';
-import { SlotAvailability } from '../../../src/use-cases/catalog/slot-availability';
-import { UpdateService } from '../../../src/use-cases/catalog/update-service';
-import { HoldService } from '../../../src/use-cases/hold.service';
-import { Idempotency } from '../../../src/use-cases/idempotency';
+import { buildUseCases } from '../../../src/use-cases';
+import type { LockFailureMode } from '../../../src/use-cases/claims/gate-entry';
 import type {
   ClaimRepository,
   IdempotencyStore,
@@ -21,11 +15,6 @@ import type {
   SlotGate,
   SlotRepository,
 } from '../../../src/use-cases/ports';
-import { Reconciler } from '../../../src/use-cases/reconciler';
-import { CachedServiceRepository } from '../../../src/use-cases/service-cache';
-import { SlotClaims, type LockFailureMode } from '../../../src/use-cases/slot-claims';
-import { SlotPlaces } from '../../../src/use-cases/slot-places';
-import { WatchService } from '../../../src/use-cases/watch.service';
 import type { FakeWorld } from './index';
 
 /** The settings app.ts takes from the configuration; defaults are the configuration's. */
@@ -69,74 +58,53 @@ export function useCases(
   const config = { ...DEFAULT_SETTINGS, ...overrides.settings };
   const { clock, logger, newId } = world;
   const ports = { ...world, ...overrides.ports };
-  const { slots, claims, requests, gate, events } = ports;
-
-  const services = new CachedServiceRepository(ports.services, {
-    ttlMs: config.serviceCacheTtlMs,
-    maxEntries: 10_000,
-  });
-  const idempotency = new Idempotency(requests, clock);
-  const places = new SlotPlaces({ ledger: ports.ledger, slots, claims, gate, events, clock });
-  const slotClaims = new SlotClaims({
-    slots,
-    services,
-    claims,
-    gate,
-    events,
-    clock,
-    lockFailureMode: config.lockFailureMode,
-    repairWaitMs: config.repairWaitMs,
-    placesWaitMs: config.placesWaitMs,
-    places,
-    logger,
-  });
-  const reconciler = new Reconciler({
-    slots,
-    claims,
-    requests,
-    slotClaims,
-    placesLedger: ports.ledger,
-    republish: (changed) => events.republish(changed),
-    clock,
-    logger,
-    settings: { ...config.reconciler, batchSize: 500, republishWindowMs: config.republishWindowMs },
-  });
-  const availability = new SlotAvailability({ services: services.stored, slots, events, clock, logger });
-  const catalog = new CatalogService(
-    services.stored,
-    slots,
-    clock,
-    { maxSlotsPerGeneration: config.maxSlotsPerGeneration },
-    events,
-    availability,
+  const { useCases: uc, reconciler } = buildUseCases(
+    {
+      services: ports.services,
+      slots: ports.slots,
+      claims: ports.claims,
+      requests: ports.requests,
+      placesLedger: ports.ledger,
+      gate: ports.gate,
+      events: ports.events,
+      eventLog: world.log,
+      republish: (changed) => ports.events.republish(changed),
+      clock,
+      newId,
+      logger: { ...logger, child: () => logger },
+    },
+    {
+      serviceCache: { ttlMs: config.serviceCacheTtlMs, maxEntries: 10_000 },
+      gate: {
+        failureMode: config.lockFailureMode,
+        repairWaitMs: config.repairWaitMs,
+        placesWaitMs: config.placesWaitMs,
+      },
+      holds: config.holds,
+      maxSlotsPerGeneration: config.maxSlotsPerGeneration,
+      reconciler: { ...config.reconciler, batchSize: 500, republishWindowMs: config.republishWindowMs },
+    },
   );
-  const updateService = new UpdateService({ services: services.stored, availability, clock });
-  const deleteService = new DeleteService({ services: services.stored, availability, clock });
-  // Booking and holds take the same ports (as app.ts passes them), each with its own setting.
-  const claiming = { services, slots, claims, slotClaims, idempotency, clock, newId };
-  const booking = new BookingService({ ...claiming, holdConfirmMarginMs: config.holds.confirmMarginMs });
-  const holds = new HoldService({ ...claiming, limits: config.holds });
-  const queries = new AppointmentQueryService(claims, services, slots, clock);
-  const watch = new WatchService({ services, slots, log: world.log, clock });
-
   // One entry per use case, named after its RPC; arguments as the handlers pass them.
+  const run = <K extends keyof typeof uc>(name: K): (typeof uc)[K]['run'] =>
+    uc[name].run.bind(uc[name]);
   return {
-    createService: catalog.createService.bind(catalog),
-    getService: catalog.getService.bind(catalog),
-    listServices: catalog.listServices.bind(catalog),
-    generateSlots: catalog.generateSlots.bind(catalog),
-    listSlots: catalog.listSlots.bind(catalog),
-    setSlotStatus: catalog.setSlotStatus.bind(catalog),
-    updateService: updateService.run.bind(updateService),
-    deleteService: deleteService.run.bind(deleteService),
-    bookSlot: booking.bookSlot.bind(booking),
-    cancelAppointment: booking.cancelAppointment.bind(booking),
-    rescheduleAppointment: booking.rescheduleAppointment.bind(booking),
-    holdSlot: holds.holdSlot.bind(holds),
-    releaseHold: holds.releaseHold.bind(holds),
-    getAppointment: queries.getAppointment.bind(queries),
-    listAppointments: queries.listAppointments.bind(queries),
-    watchSlotAvailability: watch.watch.bind(watch),
+    createService: run('createService'),
+    getService: run('getService'),
+    listServices: run('listServices'),
+    generateSlots: run('generateSlots'),
+    listSlots: run('listSlots'),
+    setSlotStatus: run('setSlotStatus'),
+    updateService: run('updateService'),
+    deleteService: run('deleteService'),
+    bookSlot: run('bookSlot'),
+    cancelAppointment: run('cancelAppointment'),
+    rescheduleAppointment: run('rescheduleAppointment'),
+    holdSlot: run('holdSlot'),
+    releaseHold: run('releaseHold'),
+    getAppointment: run('getAppointment'),
+    listAppointments: run('listAppointments'),
+    watchSlotAvailability: run('watchSlotAvailability'),
     /** One reconciler pass (the repair loop's `runOnce`). */
     reconcile: () => reconciler.runOnce(),
   };

@@ -1,4 +1,4 @@
-import type { ClaimRecord, SlotRecord } from '../domain/types';
+import type { ClaimRecord, SlotRecord } from '../../domain/types';
 
 /**
  * A new claim on `slot`, as first written: a booking (CONFIRMED), a hold

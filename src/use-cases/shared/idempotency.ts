@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { DomainError } from '../domain/errors';
-import type { Clock, IdempotencyStore } from './ports';
+import { DomainError } from '../../domain/errors';
+import type { Clock, IdempotencyStore } from '../ports';
 
 /**
  * Idempotent requests (AIP-155). A request carrying a request_id is
@@ -11,7 +11,7 @@ import type { Clock, IdempotencyStore } from './ports';
  * A crash can fall between the work and the record of it. The work is made
  * resumable instead: records it creates are named `idFromKey(key)`, so a retry
  * finds the first attempt's records and finishes them rather than starting
- * over (see BookingService and HoldService).
+ * over (see booking/book-slot.ts and holds/hold-slot.ts).
  */
 export class Idempotency {
   constructor(

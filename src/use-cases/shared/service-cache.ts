@@ -1,5 +1,5 @@
-import type { ServiceDefinition, ServiceRecord } from '../domain/types';
-import type { ServiceChange, ServiceRepository } from './ports';
+import type { ServiceDefinition, ServiceRecord } from '../../domain/types';
+import type { ServiceChange, ServiceRepository } from '../ports';
 
 export interface ServiceCacheSettings {
   /** How long a service read stays served from memory (0: no caching). */

@@ -1,8 +1,11 @@
 /** The pure rules of a slot's places (see slot-places.ts): what fits, and the records they imply. */
-import { DomainError } from '../domain/errors';
-import { placesStatus, type ClaimRecord, type SlotRecord } from '../domain/types';
+import { DomainError } from '../../domain/errors';
+import { placesStatus, type ClaimRecord, type SlotRecord } from '../../domain/types';
 import { newClaim } from './new-claim';
-import type { PlaceMember, PlacesEntry } from './ports';
+import type { PlaceMember, PlacesEntry } from '../ports';
+
+/** The value of a slot's taken marker (SlotGate.markTaken) once no place is left. */
+export const FULL_MARKER = '#full';
 
 export const sumOf = (members: readonly PlaceMember[]): number => members.reduce((n, m) => n + m.places, 0);
 

@@ -1,5 +1,5 @@
-import { DomainError, serviceNotFound } from '../domain/errors';
-import { effectiveSlot, type SlotRecord } from '../domain/types';
+import { DomainError, serviceNotFound } from '../../domain/errors';
+import { effectiveSlot, type SlotRecord } from '../../domain/types';
 import type {
   Clock,
   EventSubscription,
@@ -7,7 +7,7 @@ import type {
   SlotEvent,
   SlotEventLog,
   SlotRepository,
-} from './ports';
+} from '../ports';
 
 export type WatchMessage =
   | { type: 'SNAPSHOT'; slot: SlotRecord; revision: number }
@@ -29,7 +29,7 @@ export interface WatchSink {
 const SNAPSHOT_PAGE = 500;
 
 /**
- * Live availability (like a Kubernetes or etcd watch): an optional snapshot
+ * WatchSlotAvailability: live availability (like a Kubernetes or etcd watch): an optional snapshot
  * then every change, from the shared event log, in revision order.
  *
  * The snapshot is read after noting the log's revision R0, and changes after
@@ -37,7 +37,7 @@ const SNAPSHOT_PAGE = 500;
  * own revision and skipped, so nothing between snapshot and first event is
  * missed and no slot ever goes back to an older state.
  */
-export class WatchService {
+export class WatchSlotAvailability {
   constructor(
     private readonly deps: {
       services: Pick<ServiceRepository, 'findById'>;
@@ -47,7 +47,7 @@ export class WatchService {
     },
   ) {}
 
-  async watch(
+  async run(
     q: {
       serviceId: string;
       from: Date | null;

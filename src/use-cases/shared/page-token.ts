@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { invalidArgument } from '../domain/errors';
-import type { Cursor } from './ports';
+import { invalidArgument } from '../../domain/errors';
+import type { Cursor } from '../ports';
 
 /**
  * Opaque page tokens (AIP-158): the cursor of the last item returned, bound to

@@ -1,0 +1,53 @@
+import { appointmentNotFound, DomainError } from '../../domain/errors';
+import {
+  effectiveSlot,
+  isAppointment,
+  type AppointmentView,
+  type ClaimRecord,
+  type SlotRecord,
+} from '../../domain/types';
+import type { ClaimUseCaseDeps } from './deps';
+
+type ViewDeps = Pick<ClaimUseCaseDeps, 'claims' | 'services' | 'slots' | 'clock'>;
+
+/** The appointment with its service and slot, as they are now. */
+export async function currentView(deps: ViewDeps, appointmentId: string): Promise<AppointmentView> {
+  const claim = await deps.claims.findById(appointmentId);
+  if (!claim || !isAppointment(claim)) throw appointmentNotFound(appointmentId);
+  return viewOf(deps, claim, null);
+}
+
+/** The view of `claim` (an appointment), with `slot` if the caller has it (else read), and its service. */
+export async function viewOf(
+  deps: ViewDeps,
+  claim: ClaimRecord,
+  known: SlotRecord | null,
+): Promise<AppointmentView> {
+  if (!isAppointment(claim)) throw appointmentNotFound(claim.id);
+  const [service, slot] = await Promise.all([
+    deps.services.findById(claim.serviceId),
+    known?.id === claim.slotId ? known : deps.slots.findById(claim.slotId),
+  ]);
+  return { appointment: claim, service, slot: slot ? effectiveSlot(slot, deps.clock()) : null };
+}
+
+/** `userId`'s appointment: NOT_FOUND, or NOT_APPOINTMENT_OWNER when it is another user's. */
+export async function ownedAppointment(
+  deps: Pick<ClaimUseCaseDeps, 'claims'>,
+  appointmentId: string,
+  userId: string,
+): Promise<ClaimRecord> {
+  const existing = await deps.claims.findById(appointmentId);
+  if (!existing || !isAppointment(existing)) throw appointmentNotFound(appointmentId);
+  if (existing.userId !== userId) {
+    throw new DomainError('NOT_APPOINTMENT_OWNER', `appointment ${appointmentId} belongs to another user`, {
+      appointmentId,
+    });
+  }
+  return existing;
+}
+
+export const alreadyCancelled = (appointmentId: string): DomainError =>
+  new DomainError('APPOINTMENT_ALREADY_CANCELLED', `appointment ${appointmentId} is already cancelled`, {
+    appointmentId,
+  });
