@@ -29,6 +29,8 @@ export function serverStream<Req, Res, S extends ServerStreamSink>(
   deps: { pipeline: Pipeline; logger: Logger },
   sinkOf: (call: ServerWritableStream<Req, Res>, logger: () => Logger) => S,
   handler: (request: Req, ctx: CallContext, stream: S) => Promise<void>,
+  /** Throws the refusal of an invalid request (checked before the stream counts against any limit). */
+  validate?: (request: Req) => void,
 ): handleServerStreamingCall<Req, Res> {
   return (call: ServerWritableStream<Req, Res>) => {
     const controller = new AbortController();
@@ -44,6 +46,7 @@ export function serverStream<Req, Res, S extends ServerStreamSink>(
       requestId: '',
       logger: deps.logger,
       principal: null,
+      ...(validate ? { validate: () => validate(call.request) } : {}),
     };
     call.on('cancelled', () => {
       controller.abort();

@@ -14,6 +14,7 @@ import { type RPC_ROLES, rolesFor } from './access-policy';
 import type { CallGuard } from './call-guard';
 import { callPipeline, StreamRegistry } from './pipeline';
 import { reflectionService } from './reflection';
+import { parseWatchSlotAvailability } from './requests';
 import { serverStream } from './server-stream';
 import { tolerantService } from './tolerant-service';
 import { unary, type CallContext } from './unary';
@@ -81,6 +82,7 @@ export function bookingServiceImplementation(
       through,
       (call, logger) => new WatchStream(call, settings, logger, deps.metrics),
       watch.watchSlotAvailability,
+      (request) => void parseWatchSlotAvailability(request),
     ),
   };
 }

@@ -25,6 +25,12 @@ export const authenticate =
     return next();
   };
 
+/** Refuses a streaming call's invalid request before it counts as a stream (RpcCall.validate). */
+export const requestCheck: Middleware = (call, next) => {
+  call.validate?.();
+  return next();
+};
+
 /**
  * A server stream is admitted while the server is not shutting down and its
  * principal has fewer than `maxPerPrincipal` streams open on this instance;

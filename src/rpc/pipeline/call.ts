@@ -32,6 +32,12 @@ export interface RpcCall {
   logger: Logger;
   /** Set by authentication; null before. */
   principal: Principal | null;
+  /**
+   * A streaming call's request check, run once the caller is admitted and before
+   * the stream limits count it, so a bad request is INVALID_ARGUMENT whatever
+   * the caller has open (the handler parses it again for its own use).
+   */
+  readonly validate?: () => void;
 }
 
 /** What a handler sees of its call. */

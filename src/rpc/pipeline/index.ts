@@ -2,7 +2,7 @@ import type { Role } from '../../domain/principal';
 import type { Metrics } from '../../infra/metrics/metrics';
 import type { Logger } from '../../logger';
 import type { CallGuard } from '../call-guard';
-import { authenticate, malformedGuard, streamLimits } from './admission';
+import { authenticate, malformedGuard, requestCheck, streamLimits } from './admission';
 import { compose, type RpcCall } from './call';
 import { errorMapping } from './error-mapping';
 import { requestId } from './request-id';
@@ -18,7 +18,8 @@ export type Pipeline = (call: RpcCall, handler: () => Promise<void>) => Promise<
 /**
  * The one request pipeline of unary and server-streaming calls, outermost
  * first: request id, logging, metrics, error mapping, then the admission
- * (malformed bytes, authentication and roles, stream limits) before the
+ * (malformed bytes, authentication and roles, a stream's request check, stream
+ * limits) before the
  * handler. Every refusal is thus mapped, logged and counted like a handler's
  * error, with the caller named once known.
  */
@@ -38,6 +39,7 @@ export function callPipeline(deps: {
     errorMapping(deps.isOutage),
     malformedGuard,
     authenticate(deps.guard, deps.rolesOf),
+    requestCheck,
     streamLimits(deps.streams, deps.maxStreamsPerPrincipal),
   ]);
 }

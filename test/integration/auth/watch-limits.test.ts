@@ -5,7 +5,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { AuthFixture, syncedOrEnded } from '../../support/auth/fixture';
 import { bearer } from '../../support/tokens';
-import { until, type Watch } from '../../support/watch-client';
+import { WatchSlotAvailabilityRequest } from '../../../src/gen/booking/v1/booking_service';
+import { until, Watch } from '../../support/watch-client';
 
 const f = new AuthFixture();
 beforeAll(() => f.start(1));
@@ -50,6 +51,24 @@ describe('watch streams per principal (WATCH_MAX_STREAMS_PER_PRINCIPAL=2)', () =
       timeoutMs: 5_000,
     });
     await watchAs(carol, 'carol 5').synced();
+  });
+
+  it('a principal at its limit sending an invalid request gets INVALID_ARGUMENT, not TOO_MANY_STREAMS', async () => {
+    const frank = bearer(await f.token({ subject: 'frank', roles: ['user'] }));
+    const first = watchAs(frank, 'frank 1');
+    const second = watchAs(frank, 'frank 2');
+    await first.synced();
+    await second.synced();
+    const invalid = new Watch(
+      f.t.client.watchSlotAvailability(
+        WatchSlotAvailabilityRequest.fromPartial({ serviceId: 'not-an-id' }),
+        frank,
+      ),
+      'frank invalid',
+    );
+    open.push(invalid);
+    expect(await invalid.failure()).toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
+    expect(first.ended || second.ended).toBe(false);
   });
 
   it('a token whose subject is an array cannot get around the limit', async () => {
