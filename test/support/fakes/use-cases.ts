@@ -86,8 +86,7 @@ export function useCases(
     },
   );
   // One entry per use case, named after its RPC; arguments as the handlers pass them.
-  const run = <K extends keyof typeof uc>(name: K): (typeof uc)[K]['run'] =>
-    uc[name].run.bind(uc[name]);
+  const run = <K extends keyof typeof uc>(name: K): (typeof uc)[K]['run'] => uc[name].run.bind(uc[name]);
   return {
     createService: run('createService'),
     getService: run('getService'),
