@@ -8,7 +8,7 @@ import type {
   ListAppointmentsRequest,
   RescheduleAppointmentRequest,
 } from '../../gen/booking/v1/booking_service';
-import type { HoldToken } from '../../use-cases/shared/hold-token';
+import type { BookSlotCommand } from '../../use-cases/booking/book-slot';
 import { appointmentStatusFromPb } from '../codec';
 import {
   enumValue,
@@ -32,14 +32,7 @@ const BookSlot = z.object({
   partySize,
 });
 
-export function parseBookSlot(req: BookSlotRequest): {
-  slotId: string;
-  userId: string;
-  serviceId: string | null;
-  hold: HoldToken | null;
-  requestId: string;
-  party: number;
-} {
+export function parseBookSlot(req: BookSlotRequest): BookSlotCommand {
   const { holdToken, partySize, ...rest } = parseRequest(BookSlot, req);
   return { ...rest, hold: holdToken, party: partySize };
 }

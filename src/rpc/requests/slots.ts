@@ -1,13 +1,14 @@
 /** GenerateSlots, ListSlots and SetSlotStatus; the time window ListSlots and WatchSlotAvailability share. */
 import { z } from 'zod';
 import { daysInRange } from '../../domain/slot-plan';
-import type { LocalDate, SlotStatus } from '../../domain/types';
+import type { LocalDate } from '../../domain/types';
 import { Violations } from '../../domain/validation';
 import type {
   GenerateSlotsRequest,
   ListSlotsRequest,
   SetSlotStatusRequest,
 } from '../../gen/booking/v1/booking_service';
+import type { ListSlotsQuery } from '../../use-cases/catalog/list-slots';
 import { slotStatusFromPb } from '../codec';
 import { enumValue, localDate, objectId, pageSize, timestamp } from './fields';
 import { parseFields, parseRequest, settled } from './violations';
@@ -52,14 +53,7 @@ const SlotFilter = z.object({
   pageToken: z.string(),
 });
 
-export function parseListSlots(req: ListSlotsRequest): {
-  serviceId: string;
-  from: Date | null;
-  to: Date | null;
-  status: SlotStatus | null;
-  pageSize: number;
-  pageToken: string;
-} {
+export function parseListSlots(req: ListSlotsRequest): ListSlotsQuery {
   const v = new Violations();
   const { serviceId, from, to } = parseSlotWindow(v, req);
   const filter = settled(v, parseFields(v, SlotFilter, req));

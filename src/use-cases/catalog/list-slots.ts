@@ -4,17 +4,19 @@ import { existingService } from '../shared/existing-service';
 import type { CatalogDeps } from './managed-service';
 
 /** ListSlots: a service's slots by start time, their status as it is now. */
+export interface ListSlotsQuery {
+  serviceId: string;
+  from: Date | null;
+  to: Date | null;
+  status: SlotStatus | null;
+  pageSize: number;
+  pageToken: string;
+}
+
 export class ListSlots {
   constructor(private readonly deps: Pick<CatalogDeps, 'services' | 'slots' | 'clock'>) {}
 
-  async run(q: {
-    serviceId: string;
-    from: Date | null;
-    to: Date | null;
-    status: SlotStatus | null;
-    pageSize: number;
-    pageToken: string;
-  }): Promise<Page<SlotRecord>> {
+  async run(q: ListSlotsQuery): Promise<Page<SlotRecord>> {
     const filters = {
       serviceId: q.serviceId,
       from: q.from?.getTime() ?? null,
