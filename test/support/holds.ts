@@ -7,13 +7,17 @@ import { newUser, oid } from './ids';
 export { newUser, oid };
 export const holdIdOf = (token: string): string => token.split('.')[0]!;
 
-export function storeOf(t: TestApp) {
-  const slots = t.db.collection<SlotDoc>('slots');
-  const claims = t.db.collection<ClaimDoc>('appointments');
+/** The stored slots and claims of the app `app()` returns (read at each call, so it may start later). */
+export function storeOf(app: () => TestApp) {
+  const slots = () => app().db.collection<SlotDoc>('slots');
+  const claims = () => app().db.collection<ClaimDoc>('appointments');
   return {
-    slot: async (id: string): Promise<SlotDoc> => (await slots.findOne({ _id: oid(id) }))!,
-    claim: (id: string) => claims.findOne({ _id: oid(id) }),
-    claimsOfSlot: (slotId: string) => claims.find({ slotId: oid(slotId) }).toArray(),
+    slot: async (id: string): Promise<SlotDoc> => (await slots().findOne({ _id: oid(id) }))!,
+    claim: (id: string) => claims().findOne({ _id: oid(id) }),
+    claimsOfSlot: (slotId: string) =>
+      claims()
+        .find({ slotId: oid(slotId) })
+        .toArray(),
   };
 }
 

@@ -37,7 +37,7 @@ describe('hold expiry (confirm margin 200 ms, no background reconciler)', () => 
       RECONCILER_GRACE_MS: '0',
     });
     api = rpc(t.client);
-    store = storeOf(t);
+    store = storeOf(() => t);
     // One-second holds for the tests below, each on a service of its own, all expired at once.
     for (const name of ['booking', 'counting', 'rehold', 'reconciler'] as const) {
       const { service, slotIds } = await serviceWithSlots(api);
@@ -174,6 +174,6 @@ describe('a hold with less than the confirm margin left (margin 5 s)', () => {
 
     expect(e.code).toBe(status.FAILED_PRECONDITION);
     expect(e.reason).toBe('HOLD_EXPIRED');
-    expect(await storeOf(t).claim(holdIdOf(hold.holdToken))).toMatchObject({ status: 'HELD' });
+    expect(await storeOf(() => t).claim(holdIdOf(hold.holdToken))).toMatchObject({ status: 'HELD' });
   });
 });

@@ -7,29 +7,14 @@ import { randomBytes } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import { AppointmentStatus, SlotStatus } from '../../../src/gen/booking/v1/resources';
 import { listAllSlots, serviceWithSlots } from '../../factories';
-import {
-  failure,
-  invariantViolations,
-  rpc,
-  startTestApp,
-  violatedFields,
-  type Rpc,
-  type TestApp,
-} from '../../support/harness';
+import { failure, invariantViolations, violatedFields } from '../../support/harness';
+import { api, t, useFileApp } from '../../support/file-app';
 import { holdIdOf, newUser, oid, storeOf } from '../../support/holds';
 
+useFileApp({ RECONCILER_ENABLED: 'false' });
+const store = storeOf(() => t);
+
 describe('holds (default settings)', () => {
-  let t: TestApp;
-  let api: Rpc;
-  let store: ReturnType<typeof storeOf>;
-
-  beforeAll(async () => {
-    t = await startTestApp({ RECONCILER_ENABLED: 'false' });
-    api = rpc(t.client);
-    store = storeOf(t);
-  });
-  afterAll(() => t.stop());
-
   it('HoldSlot makes the slot LOCKED with a hold_expire_time', async () => {
     const { service, slotIds } = await serviceWithSlots(api);
     const user = newUser('holder');

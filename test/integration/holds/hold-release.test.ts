@@ -8,29 +8,14 @@ import { status } from '@grpc/grpc-js';
 import { Types } from 'mongoose';
 import { AppointmentStatus, SlotStatus } from '../../../src/gen/booking/v1/resources';
 import { serviceWithSlots } from '../../factories';
-import {
-  failure,
-  invariantViolations,
-  rpc,
-  startTestApp,
-  violatedFields,
-  type Rpc,
-  type TestApp,
-} from '../../support/harness';
+import { failure, invariantViolations, violatedFields } from '../../support/harness';
+import { api, t, useFileApp } from '../../support/file-app';
 import { holdIdOf, newUser, oid, storeOf } from '../../support/holds';
 
+useFileApp({ RECONCILER_ENABLED: 'false' });
+const store = storeOf(() => t);
+
 describe('holds (default settings)', () => {
-  let t: TestApp;
-  let api: Rpc;
-  let store: ReturnType<typeof storeOf>;
-
-  beforeAll(async () => {
-    t = await startTestApp({ RECONCILER_ENABLED: 'false' });
-    api = rpc(t.client);
-    store = storeOf(t);
-  });
-  afterAll(() => t.stop());
-
   it('a malformed hold token is INVALID_ARGUMENT on hold_token; an unknown one HOLD_NOT_FOUND', async () => {
     const { slotIds } = await serviceWithSlots(api);
     const user = newUser('holder');

@@ -38,7 +38,7 @@ describe.each([
       .find({ slotId: oid(slotId), status: 'HELD' })
       .toArray();
     expect(held.map((c) => c._id.toHexString())).toEqual([holdId]);
-    expect(await storeOf(t).slot(slotId)).toMatchObject({
+    expect(await storeOf(() => t).slot(slotId)).toMatchObject({
       status: 'LOCKED',
       holdId: oid(holdId),
       holdExpiresAt: winners[0]!.expireTime,

@@ -37,7 +37,8 @@ describe('resuming a request whose first attempt died half-way', () => {
     );
   }
 
-  it('BookSlot finishes an attempt that died after inserting the claim, before recording the request', async () => {
+  /** A BookSlot attempt that died after inserting its claim and taking the slot, before recording the request. */
+  async function bookingThatDiedAfterItsClaim() {
     const { slotIds } = await serviceWithSlots(api);
     const user = newUser('crashed');
     const requestId = randomUUID();
@@ -45,6 +46,11 @@ describe('resuming a request whose first attempt died half-way', () => {
     const slot = await storedSlot(slotIds[0]!);
     await claims().insertOne(claimDocument(slot, { _id: id, userId: user, status: 'CONFIRMED' }));
     await bookSlotDirectly(slotIds[0]!, id);
+    return { slotIds, user, requestId, id };
+  }
+
+  it('BookSlot finishes an attempt that died after inserting the claim, before recording the request', async () => {
+    const { slotIds, user, requestId, id } = await bookingThatDiedAfterItsClaim();
 
     const a = await book(slotIds[0]!, user, requestId);
 
@@ -76,13 +82,7 @@ describe('resuming a request whose first attempt died half-way', () => {
   });
 
   it('after such a crash, the same request_id with other content is refused and the other slot stays free', async () => {
-    const { slotIds } = await serviceWithSlots(api);
-    const user = newUser('crashed');
-    const requestId = randomUUID();
-    const id = oid(idFromKey(`BookSlot:${user}:${requestId}`));
-    const slot = await storedSlot(slotIds[0]!);
-    await claims().insertOne(claimDocument(slot, { _id: id, userId: user, status: 'CONFIRMED' }));
-    await bookSlotDirectly(slotIds[0]!, id);
+    const { slotIds, user, requestId, id } = await bookingThatDiedAfterItsClaim();
 
     const e = await failure(api.bookSlot({ slotId: slotIds[1]!, userId: user, requestId }));
 

@@ -1,8 +1,6 @@
 /**
- * Every RPC refuses invalid input with INVALID_ARGUMENT (reason INVALID_ARGUMENT)
- * and a BadRequest naming exactly the invalid fields, before anything is read
- * or written: the database is left exactly as it was. Here: CreateService,
- * GetService and ListServices.
+ * Invalid input of CreateService, GetService and ListServices: refused, naming exactly the invalid fields,
+ * changing nothing (fixture: test/support/invalid-input.ts).
  */
 import { serviceInput, timeOfDay } from '../../factories';
 import { api } from '../../support/file-app';

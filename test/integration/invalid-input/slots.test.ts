@@ -1,8 +1,6 @@
 /**
- * Every RPC refuses invalid input with INVALID_ARGUMENT (reason INVALID_ARGUMENT)
- * and a BadRequest naming exactly the invalid fields, before anything is read
- * or written: the database is left exactly as it was. Here: GenerateSlots,
- * ListSlots and SetSlotStatus.
+ * Invalid input of GenerateSlots, ListSlots and SetSlotStatus: refused, naming exactly the invalid fields,
+ * changing nothing (fixture: test/support/invalid-input.ts).
  */
 import { SlotStatus } from '../../../src/gen/booking/v1/resources';
 import { localDate } from '../../factories';
