@@ -27,7 +27,6 @@ import {
   backendOf,
   describe_,
   equalityFields,
-  isEquality,
   leaveLeftovers,
   lookupFields,
   mongoProblem,
@@ -36,31 +35,9 @@ import {
   queryRecorder,
   type Query,
 } from '../support/query-pushdown';
+import { EXCEPTIONS } from '../support/query-pushdown-exceptions';
 
 const ENV = { RECONCILER_ENABLED: 'false', RECONCILER_GRACE_MS: '0', REQUEST_ID_RETENTION_MS: '60000' };
-
-/**
- * The deliberate scans. Each must still occur (an exception nothing needs is
- * removed), and only these queries may go without an indexed lookup.
- */
-const EXCEPTIONS: { collection: string; applies: (q: Query) => boolean; reason: string }[] = [
-  {
-    collection: 'services',
-    // MongoServiceRepository.list: `{}` or `{active: true}`, `_id: {$gt: after}`, sorted by `_id`, limited.
-    applies: (q) => q.command === 'find' && q.sent.sort !== undefined && !isEquality(q.filter._id),
-    reason:
-      'ListServices pages through the catalog of services (providers: tens, not thousands) ' +
-      'by an `_id` range, which FerretDB does not push down; `active` is not worth an index there',
-  },
-  {
-    collection: 'claim_transitions',
-    // MongoClaimRepository.settleTransitions: `{at: {$lte}}`, sorted by `at`, limited.
-    applies: (q) => q.command === 'find' && 'at' in q.filter,
-    reason:
-      'the reconciler reads the transitions left behind: every entry is deleted by its writer ' +
-      'as soon as it is applied, so the collection only holds transitions in flight',
-  },
-];
 
 describe('query pushdown: every query is an indexed lookup', () => {
   let t: TestApp;

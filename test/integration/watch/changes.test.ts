@@ -1,66 +1,26 @@
 /**
  * WatchSlotAvailability on one instance: the snapshot and its time range,
- * SYNCED, the changes that follow (bookings, cancellations, holds, blocks)
- * with their previous status and growing revisions, heartbeats, refused
- * requests, and streams that end (cancelled, past their deadline, server
- * shutdown) leaving no reader, subscriber or stream behind.
+ * SYNCED, the changes that follow (bookings, cancellations, holds, blocks) with
+ * their previous status and growing revisions, heartbeats, and subscribers
+ * handing over.
  */
-import { status as Code } from '@grpc/grpc-js';
-import { Types } from 'mongoose';
-import { SlotStatus, type Slot } from '../../src/gen/booking/v1/resources';
-import { createService, futureDate, listAllSlots, serviceWithSlots } from '../factories';
-import { rpc, startTestApp, violatedFields, type Rpc, type TestApp } from '../support/harness';
+import { SlotStatus, type Slot } from '../../../src/gen/booking/v1/resources';
+import { createService, futureDate, listAllSlots, serviceWithSlots } from '../../factories';
 import {
   changeSummary,
-  openWatch,
   statusName,
   strictlyIncreasing,
-  until,
   WatchEventType,
   type Watch,
   type WatchResponse,
-} from '../support/watch-client';
+} from '../../support/watch-client';
+import { NOTHING, api, statsReach, t, useWatchApp, watch } from '../../support/watch-app';
 
 const { SLOT_STATUS_AVAILABLE: AVAILABLE, SLOT_STATUS_LOCKED: LOCKED } = SlotStatus;
-
-/** Polls an app's watch bookkeeping until it matches `expected`. */
-async function statsReach(t: TestApp, expected: { tails: number; subscribers: number; streams: number }) {
-  let last = t.app.watchStats();
-  await until(
-    () => {
-      last = t.app.watchStats();
-      return (
-        last.tails === expected.tails &&
-        last.subscribers === expected.subscribers &&
-        last.streams === expected.streams
-      );
-    },
-    `watchStats ${JSON.stringify(expected)}`,
-    { detail: () => `last: ${JSON.stringify(last)}` },
-  );
-}
-const NOTHING = { tails: 0, subscribers: 0, streams: 0 };
-
 const isHeartbeat = (m: WatchResponse) => m.type === WatchEventType.WATCH_EVENT_TYPE_HEARTBEAT;
 
 describe('WatchSlotAvailability on one instance', () => {
-  let t: TestApp;
-  let api: Rpc;
-  const opened: Watch[] = [];
-  const watch = (...args: Parameters<typeof openWatch>): Watch => {
-    const w = openWatch(...args);
-    opened.push(w);
-    return w;
-  };
-
-  beforeAll(async () => {
-    t = await startTestApp({ RECONCILER_ENABLED: 'false', WATCH_HEARTBEAT_MS: '300' });
-    api = rpc(t.client);
-  });
-  afterEach(() => {
-    for (const w of opened.splice(0)) if (!w.ended) w.cancel();
-  });
-  afterAll(() => t.stop());
+  useWatchApp({ RECONCILER_ENABLED: 'false', WATCH_HEARTBEAT_MS: '300' });
 
   it('sends a SNAPSHOT of every slot in the range, one SYNCED, then each later change in revision order', async () => {
     const service = await createService(api); // 9:00-17:00, 30-minute slots: 16 a day
@@ -243,119 +203,5 @@ describe('WatchSlotAvailability on one instance', () => {
     }
     current.cancel();
     await statsReach(t, NOTHING);
-  });
-
-  describe('refuses a bad request, leaving nothing open', () => {
-    it('an unknown service with NOT_FOUND', async () => {
-      const w = watch(t.client, { serviceId: new Types.ObjectId().toHexString(), sendInitialSnapshot: true });
-      const err = await w.failure();
-      expect([Code[err.code], err.reason]).toEqual(['NOT_FOUND', 'SERVICE_NOT_FOUND']);
-      expect(w.messages).toEqual([]);
-    });
-
-    it('an invalid service_id with INVALID_ARGUMENT naming the field', async () => {
-      const err = await watch(t.client, { serviceId: 'not-an-id' }).failure();
-      expect(Code[err.code]).toBe('INVALID_ARGUMENT');
-      expect(violatedFields(err)).toEqual(['service_id']);
-    });
-
-    it.each([
-      ['after', 60_000],
-      ['equal to', 0],
-    ])('a start_time %s end_time with INVALID_ARGUMENT', async (_, gapMs) => {
-      const { service } = await serviceWithSlots(api);
-      const end = new Date(Date.now() + 86_400_000);
-      const err = await watch(t.client, {
-        serviceId: service.id,
-        startTime: new Date(end.getTime() + gapMs),
-        endTime: end,
-        sendInitialSnapshot: true,
-      }).failure();
-      expect(Code[err.code]).toBe('INVALID_ARGUMENT');
-      expect(violatedFields(err)).toEqual(['end_time']);
-    });
-
-    it('a negative since_revision with INVALID_ARGUMENT', async () => {
-      const { service } = await serviceWithSlots(api);
-      const err = await watch(t.client, { serviceId: service.id, sinceRevision: -1 }).failure();
-      expect(Code[err.code]).toBe('INVALID_ARGUMENT');
-      expect(violatedFields(err)).toEqual(['since_revision']);
-    });
-
-    afterAll(() => statsReach(t, NOTHING));
-  });
-
-  describe('leaves no reader, subscriber or stream behind', () => {
-    beforeEach(() => statsReach(t, NOTHING));
-
-    it('when the client cancels', async () => {
-      const a = await serviceWithSlots(api);
-      const b = await serviceWithSlots(api);
-      const watches = [
-        watch(t.client, { serviceId: a.service.id, sendInitialSnapshot: true }),
-        watch(t.client, { serviceId: a.service.id }),
-        watch(t.client, { serviceId: b.service.id, sendInitialSnapshot: true }),
-      ];
-      await watches[0]!.synced();
-      await watches[2]!.synced();
-      await statsReach(t, { tails: 2, subscribers: 3, streams: 3 });
-
-      watches[0]!.cancel();
-      expect((await watches[0]!.ending()).code).toBe(Code.CANCELLED);
-      await statsReach(t, { tails: 2, subscribers: 2, streams: 2 });
-
-      watches[1]!.cancel();
-      watches[2]!.cancel();
-      await statsReach(t, NOTHING);
-      // The service is still watchable afterwards (a fresh reader).
-      const again = watch(t.client, { serviceId: a.service.id, sendInitialSnapshot: true });
-      await again.synced();
-      await api.bookSlot({ slotId: a.slotIds[0]!, userId: 'after-cancel' });
-      expect((await again.waitForChanges(1))[0]!.slot!.id).toBe(a.slotIds[0]);
-      again.cancel();
-      await statsReach(t, NOTHING);
-    });
-
-    it('when the deadline passes', async () => {
-      const { service } = await serviceWithSlots(api);
-      const w = watch(
-        t.client,
-        { serviceId: service.id, sendInitialSnapshot: true },
-        { deadline: new Date(Date.now() + 1_500) },
-      );
-      await w.synced();
-      await statsReach(t, { tails: 1, subscribers: 1, streams: 1 });
-      expect((await w.ending()).code).toBe(Code.DEADLINE_EXCEEDED);
-      await statsReach(t, NOTHING);
-    });
-  });
-});
-
-describe('WatchSlotAvailability when the server shuts down', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    // A long grace period: streams must end because the server ends them, not because it cuts them.
-    t = await startTestApp({ RECONCILER_ENABLED: 'false', SHUTDOWN_GRACE_MS: '20000' });
-  });
-  afterAll(() => t.stop());
-
-  it('ends every open stream with UNAVAILABLE, reason SHUTTING_DOWN, and drains', async () => {
-    const api = rpc(t.client);
-    const a = await serviceWithSlots(api);
-    const b = await serviceWithSlots(api);
-    const watches = [
-      openWatch(t.client, { serviceId: a.service.id, sendInitialSnapshot: true }, { label: 'snapshot' }),
-      openWatch(t.client, { serviceId: a.service.id }, { label: 'from now' }),
-      openWatch(t.client, { serviceId: b.service.id, sendInitialSnapshot: true }, { label: 'other service' }),
-    ];
-    await watches[0]!.synced();
-    await watches[2]!.synced();
-    await statsReach(t, { tails: 2, subscribers: 3, streams: 3 });
-
-    const shutdown = t.app.shutdown('test');
-    const ends = await Promise.all(watches.map((w) => w.failure()));
-    for (const err of ends) expect([Code[err.code], err.reason]).toEqual(['UNAVAILABLE', 'SHUTTING_DOWN']);
-    await shutdown;
-    expect(t.app.watchStats()).toEqual(NOTHING);
   });
 });
