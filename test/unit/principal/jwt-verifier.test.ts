@@ -24,7 +24,7 @@ describe('JwtVerifier (HS256)', () => {
     v.verify(await hsToken(auth, o));
   /**
    * "<reason>/<why>" of the refusal of `token` (fails the test if it is accepted). The verifier
-   * tells why; the call guard answers UNAUTHENTICATED with it (test/unit/pipeline.test.ts).
+   * tells why; the call guard answers UNAUTHENTICATED with it (test/unit/pipeline/unary.test.ts).
    */
   const refusal = async (token: string | Promise<string>, v = verifier): Promise<string> => {
     const err: unknown = await v.verify(await token).then(
