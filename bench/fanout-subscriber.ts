@@ -1,5 +1,5 @@
 /**
- * A subscriber process of `npm run bench -- --fanout` (forked by bench/fanout.ts): opens
+ * A subscriber process of `npm run bench -- --fanout` (forked by bench/fanout/run-one.ts): opens
  * `count` WatchSlotAvailability streams, `perChannel` per HTTP/2 connection, and records
  * the service revision and arrival time of every change delivered (a batched message's
  * changes one by one). At the end it turns them into commit-to-delivery delays with the
