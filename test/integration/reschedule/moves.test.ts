@@ -24,7 +24,7 @@ describe('RescheduleAppointment', () => {
   beforeAll(async () => {
     t = await startTestApp({ RECONCILER_ENABLED: 'false' });
     api = rpc(t.client);
-    store = storeOf(t);
+    store = storeOf(() => t);
   });
   afterAll(() => t.stop());
 

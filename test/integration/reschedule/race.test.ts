@@ -23,7 +23,7 @@ describe.each([
   // 20 attempts: moves of distinct appointments spread among fresh bookings.
   it.each([2, 10, 20])('exactly one of 20 attempts gets it (%i of them moves)', async (moves) => {
     const api = rpc(t.client);
-    const store = storeOf(t);
+    const store = storeOf(() => t);
     // 15-minute slots: 32 in the day, enough for 20 movers and the target.
     const { service, slotIds } = await serviceWithSlots(api, { slotDurationMinutes: 15 });
     const target = slotIds[slotIds.length - 1]!;
