@@ -11,6 +11,7 @@ import {
   WatchSlotAvailabilityRequest,
   type WatchSlotAvailabilityResponse,
 } from '../src/gen/booking/v1/booking_service';
+import { serializeRequest, WATCH_PATH, watchRevisions, type WatchRevisions } from './fanout/watch-revisions';
 import { failureLabel, failureOf, newClient, type BookingServiceClient } from './lib/grpc';
 import { Histogram, wallNow, type HistogramJson } from './lib/stats';
 
@@ -22,6 +23,8 @@ export type SubscriberJob =
       count: number;
       perChannel: number;
       batch: boolean;
+      /** Decode every message in full with the generated code, not only its revisions. */
+      fullDecode: boolean;
     }
   | { kind: 'progress' }
   | { kind: 'collect'; revisions: number[]; publishedAt: number[] };
@@ -40,7 +43,7 @@ export interface SubscriberResult {
 }
 
 const clients: BookingServiceClient[] = [];
-const streams: ClientReadableStream<WatchSlotAvailabilityResponse>[] = [];
+const streams: ClientReadableStream<WatchRevisions | WatchSlotAvailabilityResponse>[] = [];
 const ended: Record<string, number> = {};
 let revs: Float64Array = new Float64Array(1 << 16);
 let times: Float64Array = new Float64Array(1 << 16);
@@ -71,14 +74,18 @@ function open(job: Extract<SubscriberJob, { kind: 'open' }>): { opened: number }
   });
   for (let i = 0; i < job.count; i++) {
     if (i % job.perChannel === 0) clients.push(newClient(job.target, clients.length));
-    const stream = clients[clients.length - 1]!.watchSlotAvailability(request);
+    const client = clients[clients.length - 1]!;
+    const stream = job.fullDecode
+      ? client.watchSlotAvailability(request)
+      : client.makeServerStreamRequest(WATCH_PATH, serializeRequest, watchRevisions, request);
     let last = 0;
-    stream.on('data', (m: WatchSlotAvailabilityResponse) => {
+    stream.on('data', (m: WatchRevisions | WatchSlotAvailabilityResponse) => {
       if (m.type !== WatchEventType.WATCH_EVENT_TYPE_CHANGE) return;
       const at = wallNow();
       messages += 1;
       if (m.changes.length > 0) batched += 1;
-      const revisions = m.changes.length > 0 ? m.changes.map((c) => c.revision) : [m.revision];
+      const revisions =
+        m.changes.length > 0 ? m.changes.map((c) => (typeof c === 'number' ? c : c.revision)) : [m.revision];
       for (const r of revisions) {
         if (r <= last) outOfOrder += 1;
         last = r;

@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- --fanout [--quick] [--baseline=<checkout>] [--profile] [--no-build] [--sizes=1000x50,10000x10]
- * [--seconds=20] [--window=<ms>]`: the watch fan-out alone.
+ * [--seconds=20] [--window=<ms>] [--full-decode]`: the watch fan-out alone.
  *
  * Changes are published at a fixed rate straight into Redis with the service's own publisher
  * (RedisSlotEventLog.publish, the Lua script every instance runs), so the server under test
@@ -9,7 +9,8 @@
  * With --baseline, the same runs go against the server of another checkout (its dist/, built
  * here), back to back in one run, before ours. Every stream asks for batch_changes. --window sets the
  * servers' WATCH_BATCH_WINDOW_MS (a checkout without the setting ignores it); without it each server
- * runs its default. Writes bench/results/<stamp>.json.
+ * runs its default. Subscribers read only the type and revisions of each message
+ * (fanout/watch-revisions.ts) unless --full-decode. Writes bench/results/<stamp>.json.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -56,6 +57,7 @@ export async function fanoutMain(argv: string[]): Promise<void> {
             outDir,
             profile: opts.profile,
             windowMs: opts.windowMs,
+            fullDecode: opts.fullDecode,
           });
         } catch (err) {
           log(`${key} ${co.label} FAILED: ${err instanceof Error ? err.message : String(err)}`);

@@ -22,6 +22,8 @@ export interface Options {
   build: boolean;
   /** WATCH_BATCH_WINDOW_MS for the servers; null: their default. */
   windowMs: number | null;
+  /** Subscribers decode every message with the generated code (default: only the revisions). */
+  fullDecode: boolean;
 }
 
 export function parse(argv: string[]): Options {
@@ -35,7 +37,7 @@ export function parse(argv: string[]): Options {
     else if (a.startsWith('--window=')) windowMs = Number(a.slice(9));
     else if (a.startsWith('--sizes=')) pairs = a.slice(8);
     else if (a.startsWith('--baseline=')) baseline = path.resolve(a.slice(11));
-    else if (!['--fanout', '--quick', '--profile', '--no-build'].includes(a))
+    else if (!['--fanout', '--quick', '--profile', '--no-build', '--full-decode'].includes(a))
       throw new Error(`--fanout: unknown argument ${a}`);
   }
   const sizes = pairs.split(',').map((p) => {
@@ -55,5 +57,6 @@ export function parse(argv: string[]): Options {
     profile: argv.includes('--profile'),
     build: !argv.includes('--no-build'),
     windowMs,
+    fullDecode: argv.includes('--full-decode'),
   };
 }

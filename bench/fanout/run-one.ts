@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { RedisSlotEventLog } from '../../src/infra/redis/event-log';
 import type { SubscriberJob, SubscriberResult } from '../fanout-subscriber';
 import { call, newClient } from '../lib/grpc';
-import { control, cpuMsOf, Worker } from '../lib/procs';
+import { control, cpuMsOf, CpuMeter, findPid, Worker } from '../lib/procs';
 import { summarizeProfile } from '../lib/profile';
 import { log, sh, startServer } from '../lib/server';
 import { mergeAll, sleep } from '../lib/stats';
@@ -31,6 +31,7 @@ export async function runOne(
     outDir: string;
     profile: boolean;
     windowMs: number | null;
+    fullDecode: boolean;
   },
 ): Promise<Record<string, unknown>> {
   const name = `${co.label}-${size.subscribers}x${size.perSecond}`;
@@ -86,7 +87,15 @@ export async function runOne(
       subs.map((w, i) => {
         const count = Math.floor(n / subs.length) + (i < n % subs.length ? 1 : 0);
         return w.run(
-          { kind: 'open', target: server.target, serviceId, count, perChannel: PER_CHANNEL, batch: true },
+          {
+            kind: 'open',
+            target: server.target,
+            serviceId,
+            count,
+            perChannel: PER_CHANNEL,
+            batch: true,
+            fullDecode: env.fullDecode,
+          },
           120_000,
         );
       }),
@@ -115,6 +124,15 @@ export async function runOne(
     const publisher = new RedisSlotEventLog(redis, { maxLength: 10_000, blockMs: 5_000 }, () => undefined);
     if (env.profile) await control(server.controlPort, '/profile/start');
     const cpu0 = cpuMsOf(pid);
+    // Where the machine's CPU goes while changes flow: the server is one process of several here.
+    const redisPid = findPid(['redis-server', `:${new URL(env.redisUrl).port}`]);
+    const meter = new CpuMeter(() => ({
+      server: [pid],
+      subscribers: subs.map((w) => w.pid),
+      'publisher (this process)': [process.pid],
+      ...(redisPid ? { redis: [redisPid] } : {}),
+    }));
+    const cpuStart = meter.sample();
     const { revisions, publishedAt, failed, pubStart, pubEnd } = await publishAtRate(publisher, slots, size);
     // Drain: until every stream has every change, or nothing moves for 5 s.
     const expected = revisions.length * n;
@@ -127,6 +145,7 @@ export async function runOne(
       await sleep(100);
     }
     const cpuMs = cpuMsOf(pid) - cpu0;
+    const cpuByRoleS = meter.since(cpuStart);
     let profile = null;
     if (env.profile) {
       const file = path.join(env.outDir, `server-${name}.cpuprofile`);
@@ -150,6 +169,7 @@ export async function runOne(
       changesPerSecond: size.perSecond,
       seconds: size.seconds,
       batchWindowMs: env.windowMs ?? 'server default',
+      subscriberDecode: env.fullDecode ? 'full (generated code)' : 'revisions only',
       openStreamsS: round(openS, 2),
       published: revisions.length,
       publishFailed: failed,
@@ -169,6 +189,7 @@ export async function runOne(
       deliveriesPerS: round(delivered / Math.max(0.001, (lastAt - pubStart) / 1000), 0),
       serverCpuS: round(cpuMs / 1000, 2),
       serverCpuUsPerDelivery: delivered ? round((cpuMs * 1000) / delivered, 2) : null,
+      cpuByRoleS,
       rssBytesPerSubscriber: Math.round((mem1.rss - mem0.rss) / opened),
       heapBytesPerSubscriber: Math.round((mem1.heapUsed - mem0.heapUsed) / opened),
       streamsEnded: ended,
