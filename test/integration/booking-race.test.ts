@@ -7,7 +7,8 @@
 import { status } from '@grpc/grpc-js';
 import { Types } from 'mongoose';
 import { serviceWithSlots } from '../factories';
-import { decodeError, rpc, startTestApp, type TestApp } from '../support/harness';
+import { rpc, type TestApp } from '../support/harness';
+import { describeWithLockGateOnAndOff, winnersAndLosers } from '../support/lock-gate-races';
 
 const RACERS = 200;
 
@@ -16,11 +17,7 @@ async function race(t: TestApp, slotId: string) {
   const results = await Promise.allSettled(
     Array.from({ length: RACERS }, (_, i) => api.bookSlot({ slotId, userId: `racer-${i}`, serviceId: '' })),
   );
-  const winners = results.filter((r) => r.status === 'fulfilled');
-  const losers = results
-    .filter((r): r is PromiseRejectedResult => r.status === 'rejected')
-    .map((r) => decodeError(r.reason));
-  return { winners, losers };
+  return winnersAndLosers(results);
 }
 
 async function storedState(t: TestApp, slotId: string) {
@@ -34,17 +31,9 @@ async function storedState(t: TestApp, slotId: string) {
   return { confirmed, slot };
 }
 
-describe.each([
-  ['on', 'true'],
-  ['off', 'false'],
-])('200 concurrent bookings of one slot, lock gate %s', (gate, enabled) => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({ BOOKING_LOCK_ENABLED: enabled });
-  });
-  afterAll(() => t.stop());
-
+describeWithLockGateOnAndOff('200 concurrent bookings of one slot, lock gate %s', {}, (gate, app) => {
   it('produces exactly one appointment, and the slot is BOOKED by it', async () => {
+    const t = app();
     const { slotIds } = await serviceWithSlots(rpc(t.client));
     const slotId = slotIds[0]!;
 
@@ -58,7 +47,7 @@ describe.each([
       expect([status.ABORTED, status.FAILED_PRECONDITION]).toContain(loser.code);
     }
 
-    const winner = (winners[0] as PromiseFulfilledResult<{ appointment?: { id: string } }>).value;
+    const winner = winners[0]!;
     const { confirmed, slot } = await storedState(t, slotId);
     expect(confirmed).toHaveLength(1);
     expect(confirmed[0]!._id.toHexString()).toBe(winner.appointment!.id);
@@ -67,14 +56,14 @@ describe.each([
   });
 
   it('stays exclusive through rounds of cancel and rebook on the same slot', async () => {
+    const t = app();
     const api = rpc(t.client);
     const { slotIds } = await serviceWithSlots(api);
     const slotId = slotIds[0]!;
     for (let round = 0; round < 3; round++) {
       const { winners } = await race(t, slotId);
       expect(winners).toHaveLength(1);
-      const won = (winners[0] as PromiseFulfilledResult<{ appointment?: { id: string; userId: string } }>)
-        .value.appointment!;
+      const won = winners[0]!.appointment!;
       const { confirmed, slot } = await storedState(t, slotId);
       expect(confirmed.map((a) => a._id.toHexString())).toEqual([won.id]);
       expect(slot!.appointmentId?.toHexString()).toBe(won.id);

@@ -14,11 +14,23 @@ import { appointmentsOfSlot, book, storedAppointment, storedSlot } from '../../s
 useFileApp({ RECONCILER_ENABLED: 'false' });
 
 describe('CancelAppointment', () => {
-  it('cancels for the owner: CANCELLED, cancel_time and reason set, slot AVAILABLE at once', async () => {
+  /** The first slot of a fresh service, booked by a new user named after `role`. */
+  async function bookedSlot(role: string) {
     const { service, slotIds } = await serviceWithSlots(api);
     const slotId = slotIds[0]!;
-    const userId = newUser('owner');
-    const booked = await book(slotId, userId);
+    const userId = newUser(role);
+    return { service, slotId, userId, booked: await book(slotId, userId) };
+  }
+
+  /** As `bookedSlot('alice')`, and then cancelled by alice. */
+  async function cancelledSlot() {
+    const { slotId, userId, booked } = await bookedSlot('alice');
+    await api.cancelAppointment({ appointmentId: booked.id, userId });
+    return { slotId, alice: userId, first: booked };
+  }
+
+  it('cancels for the owner: CANCELLED, cancel_time and reason set, slot AVAILABLE at once', async () => {
+    const { service, slotId, userId, booked } = await bookedSlot('owner');
 
     const before = Date.now();
     const { appointment } = await api.cancelAppointment({
@@ -52,11 +64,7 @@ describe('CancelAppointment', () => {
   });
 
   it('lets another user book the slot after a cancellation', async () => {
-    const { slotIds } = await serviceWithSlots(api);
-    const slotId = slotIds[0]!;
-    const alice = newUser('alice');
-    const first = await book(slotId, alice);
-    await api.cancelAppointment({ appointmentId: first.id, userId: alice });
+    const { slotId, first } = await cancelledSlot();
 
     const bob = newUser('bob');
     const second = await book(slotId, bob);
@@ -73,9 +81,7 @@ describe('CancelAppointment', () => {
   });
 
   it('refuses another user (PERMISSION_DENIED, NOT_APPOINTMENT_OWNER), changing nothing', async () => {
-    const { slotIds } = await serviceWithSlots(api);
-    const slotId = slotIds[0]!;
-    const booked = await book(slotId, newUser('owner'));
+    const { slotId, booked } = await bookedSlot('owner');
     const [appointmentBefore, slotBefore] = [await storedAppointment(booked.id), await storedSlot(slotId)];
 
     const e = await failure(api.cancelAppointment({ appointmentId: booked.id, userId: newUser('mallory') }));
@@ -86,9 +92,7 @@ describe('CancelAppointment', () => {
   });
 
   it('refuses a second cancellation (FAILED_PRECONDITION, APPOINTMENT_ALREADY_CANCELLED)', async () => {
-    const { slotIds } = await serviceWithSlots(api);
-    const userId = newUser('twice');
-    const booked = await book(slotIds[0]!, userId);
+    const { userId, booked } = await bookedSlot('twice');
     await api.cancelAppointment({ appointmentId: booked.id, userId, reason: 'first' });
     const afterFirst = await storedAppointment(booked.id);
 
@@ -99,11 +103,7 @@ describe('CancelAppointment', () => {
   });
 
   it('does not release a slot that was rebooked when an old appointment is cancelled again', async () => {
-    const { slotIds } = await serviceWithSlots(api);
-    const slotId = slotIds[0]!;
-    const alice = newUser('alice');
-    const first = await book(slotId, alice);
-    await api.cancelAppointment({ appointmentId: first.id, userId: alice });
+    const { slotId, alice, first } = await cancelledSlot();
     const second = await book(slotId, newUser('bob'));
     await failure(api.cancelAppointment({ appointmentId: first.id, userId: alice }));
     expect(await storedSlot(slotId)).toMatchObject({ status: 'BOOKED', appointmentId: oid(second.id) });

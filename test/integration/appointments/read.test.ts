@@ -10,6 +10,7 @@ import { failure } from '../../support/harness';
 import { api, useFileApp } from '../../support/file-app';
 import { newUser } from '../../support/ids';
 import { book } from '../../support/appointments';
+import { everyPage } from '../../support/every-page';
 
 // No background reconciler: the query-count test below must see only the
 // queries of the call it measures (mongoose's debug hook is process-wide).
@@ -68,18 +69,10 @@ describe('ListAppointments', () => {
   });
 
   it('pages 3 at a time with no duplicates or gaps', async () => {
-    const ids: string[] = [];
-    const sizes: number[] = [];
-    let pageToken = '';
-    do {
-      const res = await api.listAppointments({ userId, pageSize: 3, pageToken });
-      ids.push(...res.appointments.map((a) => a.id));
-      sizes.push(res.appointments.length);
-      for (const a of res.appointments) expect(a.service?.id).toBe(a.serviceId);
-      pageToken = res.nextPageToken;
-    } while (pageToken !== '');
-    expect(sizes).toEqual([3, 3, 1]);
-    expect(ids).toEqual(newestFirst().map((a) => a.id));
+    const pages = await everyPage((pageToken) => api.listAppointments({ userId, pageSize: 3, pageToken }));
+    for (const a of pages.flatMap((p) => p.appointments)) expect(a.service?.id).toBe(a.serviceId);
+    expect(pages.map((p) => p.appointments.length)).toEqual([3, 3, 1]);
+    expect(pages.flatMap((p) => p.appointments.map((a) => a.id))).toEqual(newestFirst().map((a) => a.id));
   });
 
   it('filters by status, and refuses a page token issued for another filter', async () => {

@@ -22,13 +22,18 @@ describe('watch streams per principal (WATCH_MAX_STREAMS_PER_PRINCIPAL=2)', () =
     open.push(w);
     return w;
   };
-
-  it('the third concurrent stream of one principal is RESOURCE_EXHAUSTED (TOO_MANY_STREAMS); others still get theirs', async () => {
-    const carol = bearer(await f.token({ subject: 'carol', roles: ['user'] }));
-    const first = watchAs(carol, 'carol 1');
-    const second = watchAs(carol, 'carol 2');
+  /** Two synced streams of `subject`, with a token of its own: the principal at its limit. */
+  const atTheLimit = async (subject: string) => {
+    const metadata = bearer(await f.token({ subject, roles: ['user'] }));
+    const first = watchAs(metadata, `${subject} 1`);
+    const second = watchAs(metadata, `${subject} 2`);
     await first.synced();
     await second.synced();
+    return { metadata, first, second };
+  };
+
+  it('the third concurrent stream of one principal is RESOURCE_EXHAUSTED (TOO_MANY_STREAMS); others still get theirs', async () => {
+    const { metadata: carol, first, second } = await atTheLimit('carol');
 
     const third = watchAs(carol, 'carol 3');
     expect(await third.failure()).toMatchObject({
@@ -54,11 +59,7 @@ describe('watch streams per principal (WATCH_MAX_STREAMS_PER_PRINCIPAL=2)', () =
   });
 
   it('a principal at its limit sending an invalid request gets INVALID_ARGUMENT, not TOO_MANY_STREAMS', async () => {
-    const frank = bearer(await f.token({ subject: 'frank', roles: ['user'] }));
-    const first = watchAs(frank, 'frank 1');
-    const second = watchAs(frank, 'frank 2');
-    await first.synced();
-    await second.synced();
+    const { metadata: frank, first, second } = await atTheLimit('frank');
     const invalid = new Watch(
       f.t.client.watchSlotAvailability(
         WatchSlotAvailabilityRequest.fromPartial({ serviceId: 'not-an-id' }),

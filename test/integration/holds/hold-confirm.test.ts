@@ -10,6 +10,7 @@ import { listAllSlots, serviceWithSlots } from '../../factories';
 import { failure, invariantViolations, violatedFields } from '../../support/harness';
 import { api, t, useFileApp } from '../../support/file-app';
 import { holdIdOf, newUser, oid, storeOf } from '../../support/holds';
+import { heldSlot } from './setup';
 
 useFileApp({ RECONCILER_ENABLED: 'false' });
 const store = storeOf(() => t);
@@ -86,9 +87,7 @@ describe('holds (default settings)', () => {
   });
 
   it('BookSlot with the hold token confirms the hold: CONFIRMED, slot BOOKED by it', async () => {
-    const { service, slotIds } = await serviceWithSlots(api);
-    const user = newUser('holder');
-    const hold = await api.holdSlot({ slotId: slotIds[0]!, userId: user, ttlSeconds: 120 });
+    const { service, slotIds, user, hold } = await heldSlot();
 
     const { appointment } = await api.bookSlot({
       slotId: slotIds[0]!,
@@ -116,8 +115,7 @@ describe('holds (default settings)', () => {
   });
 
   it('a hold token of another user is HOLD_NOT_FOUND, and the hold stays HELD', async () => {
-    const { slotIds } = await serviceWithSlots(api);
-    const hold = await api.holdSlot({ slotId: slotIds[0]!, userId: newUser('holder'), ttlSeconds: 120 });
+    const { slotIds, hold } = await heldSlot();
 
     const e = await failure(
       api.bookSlot({ slotId: slotIds[0]!, userId: newUser('thief'), holdToken: hold.holdToken }),
@@ -129,9 +127,7 @@ describe('holds (default settings)', () => {
   });
 
   it('a hold token with a wrong secret is HOLD_NOT_FOUND, and the hold stays HELD', async () => {
-    const { slotIds } = await serviceWithSlots(api);
-    const user = newUser('holder');
-    const hold = await api.holdSlot({ slotId: slotIds[0]!, userId: user, ttlSeconds: 120 });
+    const { slotIds, user, hold } = await heldSlot();
     const forged = `${holdIdOf(hold.holdToken)}.${randomBytes(16).toString('base64url')}`;
 
     const e = await failure(api.bookSlot({ slotId: slotIds[0]!, userId: user, holdToken: forged }));

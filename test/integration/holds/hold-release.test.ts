@@ -11,6 +11,7 @@ import { serviceWithSlots } from '../../factories';
 import { failure, invariantViolations, violatedFields } from '../../support/harness';
 import { api, t, useFileApp } from '../../support/file-app';
 import { holdIdOf, newUser, oid, storeOf } from '../../support/holds';
+import { heldSlot } from './setup';
 
 useFileApp({ RECONCILER_ENABLED: 'false' });
 const store = storeOf(() => t);
@@ -35,9 +36,7 @@ describe('holds (default settings)', () => {
   });
 
   it('ReleaseHold makes the slot AVAILABLE; then anyone can book it; releasing again is OK', async () => {
-    const { service, slotIds } = await serviceWithSlots(api);
-    const user = newUser('holder');
-    const hold = await api.holdSlot({ slotId: slotIds[0]!, userId: user, ttlSeconds: 120 });
+    const { service, slotIds, user, hold } = await heldSlot();
 
     const released = await api.releaseHold({ holdToken: hold.holdToken, userId: user });
 
@@ -62,8 +61,7 @@ describe('holds (default settings)', () => {
   });
 
   it('ReleaseHold by another user is HOLD_NOT_FOUND, and the hold stays', async () => {
-    const { slotIds } = await serviceWithSlots(api);
-    const hold = await api.holdSlot({ slotId: slotIds[0]!, userId: newUser('holder'), ttlSeconds: 120 });
+    const { slotIds, hold } = await heldSlot();
 
     const e = await failure(api.releaseHold({ holdToken: hold.holdToken, userId: newUser('other') }));
 
@@ -73,9 +71,7 @@ describe('holds (default settings)', () => {
   });
 
   it('ReleaseHold after the hold was confirmed is FAILED_PRECONDITION HOLD_ALREADY_USED', async () => {
-    const { slotIds } = await serviceWithSlots(api);
-    const user = newUser('holder');
-    const hold = await api.holdSlot({ slotId: slotIds[0]!, userId: user, ttlSeconds: 120 });
+    const { slotIds, user, hold } = await heldSlot();
     const { appointment } = await api.bookSlot({
       slotId: slotIds[0]!,
       userId: user,
@@ -94,8 +90,7 @@ describe('holds (default settings)', () => {
   });
 
   it('SetSlotStatus on a held slot is FAILED_PRECONDITION SLOT_HELD, and the hold stays', async () => {
-    const { slotIds } = await serviceWithSlots(api);
-    const hold = await api.holdSlot({ slotId: slotIds[0]!, userId: newUser('holder'), ttlSeconds: 120 });
+    const { slotIds, hold } = await heldSlot();
     const before = await store.slot(slotIds[0]!);
 
     for (const target of [SlotStatus.SLOT_STATUS_LOCKED, SlotStatus.SLOT_STATUS_AVAILABLE]) {

@@ -9,7 +9,7 @@ import type { ClaimDoc } from '../../../src/infra/mongo/models';
 import { serviceWithSlots } from '../../factories';
 import { failure, invariantViolations, rpc, startTestApp } from '../../support/harness';
 import { eventually } from '../../support/processes';
-import { api, useFileApp } from '../../support/file-app';
+import { api } from '../../support/file-app';
 import {
   book,
   bookAndHangUp,
@@ -20,15 +20,13 @@ import {
   requestLog,
   storedSlot,
 } from '../../support/idempotency';
+import { freshRequest, useIdempotencyApp } from './setup';
 
-// No background repairs: some tests craft what a crashed request leaves behind.
-useFileApp({ RECONCILER_ENABLED: 'false', RECONCILER_GRACE_MS: '0' });
+useIdempotencyApp();
 
 describe('BookSlot with a request_id', () => {
   it('a retry returns the same appointment, and only one exists', async () => {
-    const { slotIds } = await serviceWithSlots(api);
-    const user = newUser('retrier');
-    const requestId = randomUUID();
+    const { slotIds, user, requestId } = await freshRequest('retrier');
 
     const first = await book(slotIds[0]!, user, requestId);
     const second = await book(slotIds[0]!, user, requestId);
@@ -46,9 +44,7 @@ describe('BookSlot with a request_id', () => {
   });
 
   it('a retry whose first response was dropped gets the appointment the first attempt made', async () => {
-    const { slotIds } = await serviceWithSlots(api);
-    const user = newUser('dropped');
-    const requestId = randomUUID();
+    const { slotIds, user, requestId } = await freshRequest('dropped');
     const key = `BookSlot:${user}:${requestId}`;
 
     const err = await bookAndHangUp({ slotId: slotIds[0]!, userId: user, requestId });
@@ -68,9 +64,7 @@ describe('BookSlot with a request_id', () => {
   });
 
   it('the same request_id with other content is refused (REQUEST_ID_REUSED) and changes nothing', async () => {
-    const { slotIds } = await serviceWithSlots(api);
-    const user = newUser('reuser');
-    const requestId = randomUUID();
+    const { slotIds, user, requestId } = await freshRequest('reuser');
     const first = await book(slotIds[0]!, user, requestId);
     const otherBefore = await storedSlot(slotIds[1]!);
 

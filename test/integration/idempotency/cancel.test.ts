@@ -5,20 +5,16 @@
 import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import { AppointmentStatus } from '../../../src/gen/booking/v1/resources';
-import { serviceWithSlots } from '../../factories';
 import { failure } from '../../support/harness';
-import { api, useFileApp } from '../../support/file-app';
-import { book, claims, newUser, oid, storedSlot } from '../../support/idempotency';
+import { api } from '../../support/file-app';
+import { book, claims, oid, storedSlot } from '../../support/idempotency';
+import { bookedRequest, useIdempotencyApp } from './setup';
 
-// No background repairs: some tests craft what a crashed request leaves behind.
-useFileApp({ RECONCILER_ENABLED: 'false', RECONCILER_GRACE_MS: '0' });
+useIdempotencyApp();
 
 describe('CancelAppointment with a request_id', () => {
   it('a retry succeeds and returns the cancelled appointment', async () => {
-    const { slotIds } = await serviceWithSlots(api);
-    const user = newUser('canceller');
-    const a = await book(slotIds[0]!, user);
-    const requestId = randomUUID();
+    const { slotIds, user, requestId, a } = await bookedRequest('canceller');
 
     const first = (
       await api.cancelAppointment({ appointmentId: a.id, userId: user, reason: 'ill', requestId })
@@ -39,9 +35,7 @@ describe('CancelAppointment with a request_id', () => {
   });
 
   it('without a request_id, cancelling again is APPOINTMENT_ALREADY_CANCELLED', async () => {
-    const { slotIds } = await serviceWithSlots(api);
-    const user = newUser('canceller');
-    const a = await book(slotIds[0]!, user);
+    const { user, a } = await bookedRequest('canceller');
     await api.cancelAppointment({ appointmentId: a.id, userId: user });
 
     const e = await failure(api.cancelAppointment({ appointmentId: a.id, userId: user }));
@@ -51,9 +45,7 @@ describe('CancelAppointment with a request_id', () => {
   });
 
   it('a new request_id on a cancelled appointment is APPOINTMENT_ALREADY_CANCELLED', async () => {
-    const { slotIds } = await serviceWithSlots(api);
-    const user = newUser('canceller');
-    const a = await book(slotIds[0]!, user);
+    const { user, a } = await bookedRequest('canceller');
     await api.cancelAppointment({ appointmentId: a.id, userId: user, requestId: randomUUID() });
 
     const e = await failure(
@@ -64,11 +56,8 @@ describe('CancelAppointment with a request_id', () => {
   });
 
   it('the same request_id for another appointment is REQUEST_ID_REUSED, which stays confirmed', async () => {
-    const { slotIds } = await serviceWithSlots(api);
-    const user = newUser('canceller');
-    const a = await book(slotIds[0]!, user);
+    const { slotIds, user, requestId, a } = await bookedRequest('canceller');
     const b = await book(slotIds[1]!, user);
-    const requestId = randomUUID();
     await api.cancelAppointment({ appointmentId: a.id, userId: user, requestId });
 
     const e = await failure(api.cancelAppointment({ appointmentId: b.id, userId: user, requestId }));

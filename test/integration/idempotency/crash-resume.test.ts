@@ -9,7 +9,7 @@ import { AppointmentStatus } from '../../../src/gen/booking/v1/resources';
 import { idFromKey } from '../../../src/use-cases/shared/idempotency';
 import { claimDocument, serviceWithSlots } from '../../factories';
 import { failure } from '../../support/harness';
-import { api, t, useFileApp } from '../../support/file-app';
+import { api, t } from '../../support/file-app';
 import {
   book,
   claims,
@@ -21,9 +21,9 @@ import {
   slots,
   storedSlot,
 } from '../../support/idempotency';
+import { bookedRequest, freshRequest, useIdempotencyApp } from './setup';
 
-// No background repairs: some tests craft what a crashed request leaves behind.
-useFileApp({ RECONCILER_ENABLED: 'false', RECONCILER_GRACE_MS: '0' });
+useIdempotencyApp();
 
 describe('resuming a request whose first attempt died half-way', () => {
   /** The slot as the first attempt left it: BOOKED by `appointmentId`. */
@@ -39,9 +39,7 @@ describe('resuming a request whose first attempt died half-way', () => {
 
   /** A BookSlot attempt that died after inserting its claim and taking the slot, before recording the request. */
   async function bookingThatDiedAfterItsClaim() {
-    const { slotIds } = await serviceWithSlots(api);
-    const user = newUser('crashed');
-    const requestId = randomUUID();
+    const { slotIds, user, requestId } = await freshRequest('crashed');
     const id = oid(idFromKey(`BookSlot:${user}:${requestId}`));
     const slot = await storedSlot(slotIds[0]!);
     await claims().insertOne(claimDocument(slot, { _id: id, userId: user, status: 'CONFIRMED' }));
@@ -68,9 +66,7 @@ describe('resuming a request whose first attempt died half-way', () => {
   });
 
   it('BookSlot finishes an attempt that died after taking the slot, before inserting the claim', async () => {
-    const { slotIds } = await serviceWithSlots(api);
-    const user = newUser('crashed');
-    const requestId = randomUUID();
+    const { slotIds, user, requestId } = await freshRequest('crashed');
     const id = oid(idFromKey(`BookSlot:${user}:${requestId}`));
     await bookSlotDirectly(slotIds[0]!, id);
 
@@ -97,10 +93,7 @@ describe('resuming a request whose first attempt died half-way', () => {
   });
 
   it('CancelAppointment retried after its result was lost succeeds', async () => {
-    const { slotIds } = await serviceWithSlots(api);
-    const user = newUser('canceller');
-    const a = await book(slotIds[0]!, user);
-    const requestId = randomUUID();
+    const { slotIds, user, requestId, a } = await bookedRequest('canceller');
     await api.cancelAppointment({ appointmentId: a.id, userId: user, requestId });
     await requestLog().deleteOne({ _id: `CancelAppointment:${user}:${requestId}` });
 

@@ -2,24 +2,29 @@
  * Idempotent HoldSlot (AIP-155): a retry with the same request_id returns the
  * same hold, also after the first result was lost.
  */
-import { randomUUID } from 'node:crypto';
 import { SlotStatus } from '../../../src/gen/booking/v1/resources';
-import { serviceWithSlots } from '../../factories';
 import { failure } from '../../support/harness';
-import { api, useFileApp } from '../../support/file-app';
-import { claims, newUser, oid, requestLog, storedSlot } from '../../support/idempotency';
+import { api } from '../../support/file-app';
+import { claims, oid, requestLog, storedSlot } from '../../support/idempotency';
+import { freshRequest, useIdempotencyApp } from './setup';
 
-// No background repairs: some tests craft what a crashed request leaves behind.
-useFileApp({ RECONCILER_ENABLED: 'false', RECONCILER_GRACE_MS: '0' });
+useIdempotencyApp();
 
 describe('HoldSlot with a request_id', () => {
-  it('a retry returns the same hold token and expiry', async () => {
-    const { slotIds } = await serviceWithSlots(api);
-    const user = newUser('holder');
-    const requestId = randomUUID();
+  /** A fresh request, and `attempt`, which sends its HoldSlot for the first slot (60 s unless told). */
+  async function holdRequest() {
+    const request = await freshRequest('holder');
+    const { slotIds, user, requestId } = request;
+    const attempt = (ttlSeconds = 60) =>
+      api.holdSlot({ slotId: slotIds[0]!, userId: user, ttlSeconds, requestId });
+    return { ...request, attempt };
+  }
 
-    const first = await api.holdSlot({ slotId: slotIds[0]!, userId: user, ttlSeconds: 60, requestId });
-    const second = await api.holdSlot({ slotId: slotIds[0]!, userId: user, ttlSeconds: 60, requestId });
+  it('a retry returns the same hold token and expiry', async () => {
+    const { slotIds, attempt } = await holdRequest();
+
+    const first = await attempt();
+    const second = await attempt();
 
     expect(second.holdToken).toBe(first.holdToken);
     expect(second.expireTime).toEqual(first.expireTime);
@@ -31,14 +36,12 @@ describe('HoldSlot with a request_id', () => {
   });
 
   it('a retry after the first result was lost resumes the same hold, keeping its expiry', async () => {
-    const { slotIds } = await serviceWithSlots(api);
-    const user = newUser('holder');
-    const requestId = randomUUID();
-    const first = await api.holdSlot({ slotId: slotIds[0]!, userId: user, ttlSeconds: 60, requestId });
+    const { slotIds, user, requestId, attempt } = await holdRequest();
+    const first = await attempt();
     // The first attempt died after its hold was written, before its result was recorded.
     await requestLog().deleteOne({ _id: `HoldSlot:${user}:${requestId}` });
 
-    const second = await api.holdSlot({ slotId: slotIds[0]!, userId: user, ttlSeconds: 60, requestId });
+    const second = await attempt();
 
     expect(second.holdToken).toBe(first.holdToken);
     expect(second.expireTime).toEqual(first.expireTime);
@@ -50,12 +53,10 @@ describe('HoldSlot with a request_id', () => {
   });
 
   it('the same request_id with another ttl is REQUEST_ID_REUSED', async () => {
-    const { slotIds } = await serviceWithSlots(api);
-    const user = newUser('holder');
-    const requestId = randomUUID();
-    await api.holdSlot({ slotId: slotIds[0]!, userId: user, ttlSeconds: 60, requestId });
+    const { attempt } = await holdRequest();
+    await attempt(60);
 
-    const e = await failure(api.holdSlot({ slotId: slotIds[0]!, userId: user, ttlSeconds: 120, requestId }));
+    const e = await failure(attempt(120));
 
     expect(e.reason).toBe('REQUEST_ID_REUSED');
   });

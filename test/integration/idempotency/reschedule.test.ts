@@ -2,20 +2,15 @@
  * Idempotent RescheduleAppointment (AIP-155): a retry with the same request_id
  * returns the first result.
  */
-import { randomUUID } from 'node:crypto';
-import { serviceWithSlots } from '../../factories';
-import { api, useFileApp } from '../../support/file-app';
-import { book, newUser, oid, storedSlot } from '../../support/idempotency';
+import { api } from '../../support/file-app';
+import { oid, storedSlot } from '../../support/idempotency';
+import { bookedRequest, useIdempotencyApp } from './setup';
 
-// No background repairs: some tests craft what a crashed request leaves behind.
-useFileApp({ RECONCILER_ENABLED: 'false', RECONCILER_GRACE_MS: '0' });
+useIdempotencyApp();
 
 describe('RescheduleAppointment with a request_id', () => {
   it('a retry returns the same result instead of SAME_SLOT', async () => {
-    const { slotIds } = await serviceWithSlots(api);
-    const user = newUser('mover');
-    const a = await book(slotIds[0]!, user);
-    const requestId = randomUUID();
+    const { slotIds, user, requestId, a } = await bookedRequest('mover');
 
     const attempt = async () =>
       (

@@ -44,6 +44,21 @@ describe('RescheduleAppointment', () => {
     expect(await store.slot(slotId)).toMatchObject({ status: 'BOOKED', appointmentId: oid(appointmentId) });
   }
 
+  /**
+   * Moving `a` (of `user`, on `from`) to `to` is FAILED_PRECONDITION with `reason`:
+   * the appointment stays on `from`, and `to` is as it was.
+   */
+  async function expectMoveRefused(a: Appointment, user: string, from: string, to: string, reason: string) {
+    const targetBefore = await store.slot(to);
+
+    const e = await failure(api.rescheduleAppointment({ appointmentId: a.id, userId: user, newSlotId: to }));
+
+    expect(e.code).toBe(status.FAILED_PRECONDITION);
+    expect(e.reason).toBe(reason);
+    await expectStillOn(a.id, from);
+    expect(await store.slot(to)).toEqual(targetBefore);
+  }
+
   it('moves to another slot of the same service; the old slot is AVAILABLE again', async () => {
     const { service, slotIds } = await serviceWithSlots(api);
     const user = newUser('mover');
@@ -107,16 +122,8 @@ describe('RescheduleAppointment', () => {
         await api.holdSlot({ slotId: slotIds[1]!, userId: newUser('other'), ttlSeconds: 120 });
       if (kind === 'blocked')
         await api.setSlotStatus({ slotId: slotIds[1]!, status: SlotStatus.SLOT_STATUS_LOCKED });
-      const targetBefore = await store.slot(slotIds[1]!);
 
-      const e = await failure(
-        api.rescheduleAppointment({ appointmentId: a.id, userId: user, newSlotId: slotIds[1]! }),
-      );
-
-      expect(e.code).toBe(status.FAILED_PRECONDITION);
-      expect(e.reason).toBe('SLOT_UNAVAILABLE');
-      await expectStillOn(a.id, slotIds[0]!);
-      expect(await store.slot(slotIds[1]!)).toEqual(targetBefore);
+      await expectMoveRefused(a, user, slotIds[0]!, slotIds[1]!, 'SLOT_UNAVAILABLE');
     },
   );
 
@@ -145,32 +152,16 @@ describe('RescheduleAppointment', () => {
     const other = await serviceWithSlots(api);
     const user = newUser('mover');
     const a = await book(slotIds[0]!, user);
-    const targetBefore = await store.slot(other.slotIds[0]!);
 
-    const e = await failure(
-      api.rescheduleAppointment({ appointmentId: a.id, userId: user, newSlotId: other.slotIds[0]! }),
-    );
-
-    expect(e.code).toBe(status.FAILED_PRECONDITION);
-    expect(e.reason).toBe('DIFFERENT_SERVICE');
-    await expectStillOn(a.id, slotIds[0]!);
-    expect(await store.slot(other.slotIds[0]!)).toEqual(targetBefore);
+    await expectMoveRefused(a, user, slotIds[0]!, other.slotIds[0]!, 'DIFFERENT_SERVICE');
   });
 
   it('to its own slot is FAILED_PRECONDITION SAME_SLOT', async () => {
     const { slotIds } = await serviceWithSlots(api);
     const user = newUser('mover');
     const a = await book(slotIds[0]!, user);
-    const slotBefore = await store.slot(slotIds[0]!);
 
-    const e = await failure(
-      api.rescheduleAppointment({ appointmentId: a.id, userId: user, newSlotId: slotIds[0]! }),
-    );
-
-    expect(e.code).toBe(status.FAILED_PRECONDITION);
-    expect(e.reason).toBe('SAME_SLOT');
-    await expectStillOn(a.id, slotIds[0]!);
-    expect(await store.slot(slotIds[0]!)).toEqual(slotBefore);
+    await expectMoveRefused(a, user, slotIds[0]!, slotIds[0]!, 'SAME_SLOT');
   });
 
   it('by another user is PERMISSION_DENIED, and nothing moves', async () => {

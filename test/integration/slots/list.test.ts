@@ -8,6 +8,7 @@ import { SlotStatus, type Slot } from '../../../src/gen/booking/v1/resources';
 import { listAllSlots, serviceWithSlots, timeOfDay } from '../../factories';
 import { failure, violatedFields } from '../../support/harness';
 import { api, useFileApp } from '../../support/file-app';
+import { everyPage } from '../../support/every-page';
 
 useFileApp({});
 
@@ -56,17 +57,9 @@ describe('ListSlots', () => {
   });
 
   it('pages through slots with no duplicates or gaps, in order', async () => {
-    const ids: string[] = [];
-    const sizes: number[] = [];
-    let pageToken = '';
-    do {
-      const res = await api.listSlots({ serviceId, pageSize: 5, pageToken });
-      ids.push(...res.slots.map((s) => s.id));
-      sizes.push(res.slots.length);
-      pageToken = res.nextPageToken;
-    } while (pageToken !== '');
-    expect(sizes).toEqual([5, 5, 5, 1]);
-    expect(ids).toEqual(slots.map((s) => s.id));
+    const pages = await everyPage((pageToken) => api.listSlots({ serviceId, pageSize: 5, pageToken }));
+    expect(pages.map((p) => p.slots.length)).toEqual([5, 5, 5, 1]);
+    expect(pages.flatMap((p) => p.slots.map((s) => s.id))).toEqual(slots.map((s) => s.id));
   });
 
   it('pages within a time range, and refuses a token for another range', async () => {
