@@ -1,3 +1,12 @@
+import {
+  canCancel,
+  canConfirmHold,
+  canMove,
+  canReleaseHold,
+  hasMoveToComplete,
+  holdHasExpired,
+  isAtRevision,
+} from '../../../src/domain/claim-guards';
 import type { ClaimRecord } from '../../../src/domain/types';
 import {
   DuplicateClaimIdError,
@@ -5,7 +14,8 @@ import {
   type Changed,
   type ClaimRepository,
 } from '../../../src/use-cases/ports';
-import { copy, inWholeMinutesBefore, within } from './ids';
+import { copy, inWholeMinutesBefore } from './ids';
+import { changedIn, eachFound } from './tables';
 
 /** The options of a method, as the port declares them. */
 type Options<K extends keyof ClaimRepository> = Parameters<ClaimRepository[K]>[0];
@@ -48,7 +58,7 @@ export class FakeClaimRepository implements ClaimRepository {
   }
 
   findByIds(ids: readonly string[]): Promise<ClaimRecord[]> {
-    return Promise.resolve([...new Set(ids)].flatMap((id) => this.peek(id) ?? []));
+    return Promise.resolve(eachFound(ids, (id) => this.peek(id)));
   }
 
   /** A claim as stored now, without waiting (tests). */
@@ -63,42 +73,27 @@ export class FakeClaimRepository implements ClaimRepository {
   }
 
   confirmHold(opts: Options<'confirmHold'>): Promise<ClaimRecord | null> {
-    return this.transition(
-      opts.holdId,
-      (c) =>
-        c.status === 'HELD' &&
-        c.userId === opts.userId &&
-        c.slotId === opts.slotId &&
-        c.holdSecret === opts.secret &&
-        c.expiresAt !== null &&
-        c.expiresAt > opts.validAfter &&
-        (opts.serviceId === null || c.serviceId === opts.serviceId),
-      { status: 'CONFIRMED', createdAt: opts.now, updatedAt: opts.now },
-    );
+    return this.transition(opts.holdId, canConfirmHold(opts), {
+      status: 'CONFIRMED',
+      createdAt: opts.now,
+      updatedAt: opts.now,
+    });
   }
 
   releaseHold(opts: Options<'releaseHold'>): Promise<ClaimRecord | null> {
-    return this.transition(
-      opts.holdId,
-      (c) => c.status === 'HELD' && c.userId === opts.userId && c.holdSecret === opts.secret,
-      { status: 'RELEASED', updatedAt: opts.now },
-    );
+    return this.transition(opts.holdId, canReleaseHold(opts), { status: 'RELEASED', updatedAt: opts.now });
   }
 
   expireHold(opts: { holdId: string; now: Date }): Promise<ClaimRecord | null> {
-    return this.transition(
-      opts.holdId,
-      (c) => c.status === 'HELD' && c.expiresAt !== null && c.expiresAt <= opts.now,
-      { status: 'EXPIRED', updatedAt: opts.now },
-    );
+    return this.transition(opts.holdId, holdHasExpired(opts.now), { status: 'EXPIRED', updatedAt: opts.now });
   }
 
   findExpiredHolds(now: Date, limit: number): Promise<ClaimRecord[]> {
-    return this.select((c) => c.status === 'HELD' && c.expiresAt !== null && c.expiresAt <= now, limit);
+    return this.select(holdHasExpired(now), limit);
   }
 
   cancel(opts: Options<'cancel'>): Promise<ClaimRecord | null> {
-    return this.transition(opts.appointmentId, (c) => c.status === 'CONFIRMED', {
+    return this.transition(opts.appointmentId, canCancel, {
       status: 'CANCELLED',
       cancelledAt: opts.now,
       cancellationReason: opts.reason,
@@ -110,25 +105,21 @@ export class FakeClaimRepository implements ClaimRepository {
   moveClaim(opts: Options<'moveClaim'>): Promise<ClaimRecord | null> {
     const places = opts.places ?? null;
     const previousPlaces = opts.previousPlaces ?? null;
-    return this.transition(
-      opts.appointmentId,
-      (c) => c.status === 'CONFIRMED' && c.slotId === opts.fromSlotId && c.revision === opts.revision,
-      {
-        slotId: opts.to.slotId,
-        // Between slots of capacity 1 the places fields are left as they are.
-        ...(places !== null || previousPlaces !== null ? { places, previousPlaces } : {}),
-        startTime: opts.to.startTime,
-        endTime: opts.to.endTime,
-        previousSlotId: opts.fromSlotId,
-        rescheduledAt: opts.now,
-        rescheduleRequestKey: opts.requestKey,
-        updatedAt: opts.now,
-      },
-    );
+    return this.transition(opts.appointmentId, canMove(opts), {
+      slotId: opts.to.slotId,
+      // Between slots of capacity 1 the places fields are left as they are.
+      ...(places !== null || previousPlaces !== null ? { places, previousPlaces } : {}),
+      startTime: opts.to.startTime,
+      endTime: opts.to.endTime,
+      previousSlotId: opts.fromSlotId,
+      rescheduledAt: opts.now,
+      rescheduleRequestKey: opts.requestKey,
+      updatedAt: opts.now,
+    });
   }
 
   async completeMove(opts: { appointmentId: string; now: Date }): Promise<void> {
-    await this.transition(opts.appointmentId, (c) => c.previousSlotId !== null, {
+    await this.transition(opts.appointmentId, hasMoveToComplete, {
       previousSlotId: null,
       previousPlaces: null,
       updatedAt: opts.now,
@@ -136,7 +127,7 @@ export class FakeClaimRepository implements ClaimRepository {
   }
 
   async fence(opts: { id: string; revision: number }): Promise<boolean> {
-    return (await this.transition(opts.id, (c) => c.revision === opts.revision, {})) !== null;
+    return (await this.transition(opts.id, isAtRevision(opts.revision), {})) !== null;
   }
 
   settleTransitions(): Promise<number> {
@@ -155,11 +146,15 @@ export class FakeClaimRepository implements ClaimRepository {
   }
 
   findPlacesChangedBetween(from: Date, to: Date, limit: number): Promise<Changed<ClaimRecord>> {
-    return this.changedBetween(from, to, limit, (c) => c.places !== null || c.previousPlaces !== null);
+    return Promise.resolve(
+      changedIn(this.all(), from, to, limit, (c) => c.places !== null || c.previousPlaces !== null),
+    );
   }
 
   findActiveChangedBetween(from: Date, to: Date, limit: number): Promise<Changed<ClaimRecord>> {
-    return this.changedBetween(from, to, limit, (c) => c.status === 'HELD' || c.status === 'CONFIRMED');
+    return Promise.resolve(
+      changedIn(this.all(), from, to, limit, (c) => c.status === 'HELD' || c.status === 'CONFIRMED'),
+    );
   }
 
   async listAppointmentsByUser(opts: Options<'listAppointmentsByUser'>): Promise<ClaimRecord[]> {
@@ -183,19 +178,13 @@ export class FakeClaimRepository implements ClaimRepository {
     return null;
   }
 
-  private select(wanted: (c: ClaimRecord) => boolean, limit = Infinity): Promise<ClaimRecord[]> {
-    return Promise.resolve([...this.rows.values()].filter(wanted).slice(0, limit).map(copy));
+  /** Every claim as stored now (copies). */
+  private all(): ClaimRecord[] {
+    return [...this.rows.values()].map(copy);
   }
 
-  private async changedBetween(
-    from: Date,
-    to: Date,
-    limit: number,
-    wanted: (c: ClaimRecord) => boolean,
-  ): Promise<Changed<ClaimRecord>> {
-    const rows = await this.select((c) => within(c.updatedAt, from, to) && wanted(c));
-    rows.sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime());
-    return { rows: rows.slice(0, Math.max(limit, 0)), through: to };
+  private select(wanted: (c: ClaimRecord) => boolean, limit = Infinity): Promise<ClaimRecord[]> {
+    return Promise.resolve([...this.rows.values()].filter(wanted).slice(0, limit).map(copy));
   }
 
   /**

@@ -1,8 +1,9 @@
 import type { PlannedSlot } from '../../../src/domain/slot-plan';
-import { effectiveSlot, type SlotRecord } from '../../../src/domain/types';
+import { effectiveSlot, pointsAtClaim, type SlotRecord } from '../../../src/domain/types';
 import type { Changed, Cursor, SlotChange, SlotRepository } from '../../../src/use-cases/ports';
-import { copy, IdSource, within } from './ids';
+import { copy, IdSource } from './ids';
 import { blockedFields, isFree, isServiceBlock, ownerFields, read } from './slot-rows';
+import { changedIn, eachFound } from './tables';
 
 const DAY_MS = 86_400_000;
 
@@ -67,7 +68,7 @@ export class FakeSlotRepository implements SlotRepository {
   }
 
   findByIds(ids: readonly string[]): Promise<SlotRecord[]> {
-    return Promise.resolve([...new Set(ids)].flatMap((id) => this.peek(id) ?? []));
+    return Promise.resolve(eachFound(ids, (id) => this.peek(id)));
   }
 
   /** A slot as read now, without waiting (tests). */
@@ -177,16 +178,11 @@ export class FakeSlotRepository implements SlotRepository {
   }
 
   findOwnedChangedBetween(from: Date, to: Date, limit: number): Promise<Changed<SlotRecord>> {
-    return this.changedBetween(
-      from,
-      to,
-      limit,
-      (s) => s.capacity === 1 && (s.status === 'BOOKED' || s.holdId !== null),
-    );
+    return Promise.resolve(changedIn(this.all(), from, to, limit, pointsAtClaim));
   }
 
   findChangedBetween(from: Date, to: Date, limit: number): Promise<Changed<SlotRecord>> {
-    return this.changedBetween(from, to, limit, () => true);
+    return Promise.resolve(changedIn(this.all(), from, to, limit, () => true));
   }
 
   findWithExpiredHolds(now: Date, limit: number): Promise<SlotRecord[]> {
@@ -209,20 +205,6 @@ export class FakeSlotRepository implements SlotRepository {
       .filter((s) => s.serviceId === serviceId)
       .sort((a, b) => a.startTime.getTime() - b.startTime.getTime() || (a.id < b.id ? -1 : 1))
       .map(read);
-  }
-
-  private changedBetween(
-    from: Date,
-    to: Date,
-    limit: number,
-    wanted: (s: SlotRecord) => boolean,
-  ): Promise<Changed<SlotRecord>> {
-    const rows = [...this.rows.values()]
-      .map(read)
-      .filter((s) => within(s.updatedAt, from, to) && wanted(s))
-      .sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime());
-    // Everything in the stretch is looked at in one go: it is examined in full.
-    return Promise.resolve({ rows: rows.slice(0, Math.max(limit, 0)), through: to });
   }
 
   /** One conditional write, whole: the match and the write happen with nothing in between. */
