@@ -15,7 +15,7 @@ import {
   type ClaimRepository,
 } from '../../../src/use-cases/ports';
 import { copy, inWholeMinutesBefore } from './ids';
-import { changedIn, eachFound } from './tables';
+import { FakeTable } from './tables';
 
 /** The options of a method, as the port declares them. */
 type Options<K extends keyof ClaimRepository> = Parameters<ClaimRepository[K]>[0];
@@ -38,9 +38,7 @@ function slotClaimOf(c: Pick<ClaimRecord, 'id' | 'slotId' | 'status' | 'places'>
  * A transition here is never left decided but unwritten (a crash between the
  * two), so settleTransitions has nothing to do.
  */
-export class FakeClaimRepository implements ClaimRepository {
-  private readonly rows = new Map<string, ClaimRecord>();
-
+export class FakeClaimRepository extends FakeTable<ClaimRecord> implements ClaimRepository {
   insert(c: ClaimRecord): Promise<void> {
     if (this.rows.has(c.id)) return Promise.reject(new DuplicateClaimIdError(`claim ${c.id} exists already`));
     const key = slotClaimOf(c);
@@ -51,20 +49,6 @@ export class FakeClaimRepository implements ClaimRepository {
     // fields only transitions write empty).
     this.rows.set(c.id, { ...copy(c), revision: 0 });
     return Promise.resolve();
-  }
-
-  findById(id: string): Promise<ClaimRecord | null> {
-    return Promise.resolve(this.peek(id));
-  }
-
-  findByIds(ids: readonly string[]): Promise<ClaimRecord[]> {
-    return Promise.resolve(eachFound(ids, (id) => this.peek(id)));
-  }
-
-  /** A claim as stored now, without waiting (tests). */
-  peek(id: string): ClaimRecord | null {
-    const row = this.rows.get(id);
-    return row ? copy(row) : null;
   }
 
   findActiveBySlot(slotId: string): Promise<ClaimRecord | null> {
@@ -146,15 +130,11 @@ export class FakeClaimRepository implements ClaimRepository {
   }
 
   findPlacesChangedBetween(from: Date, to: Date, limit: number): Promise<Changed<ClaimRecord>> {
-    return Promise.resolve(
-      changedIn(this.all(), from, to, limit, (c) => c.places !== null || c.previousPlaces !== null),
-    );
+    return this.changedBetween(from, to, limit, (c) => c.places !== null || c.previousPlaces !== null);
   }
 
   findActiveChangedBetween(from: Date, to: Date, limit: number): Promise<Changed<ClaimRecord>> {
-    return Promise.resolve(
-      changedIn(this.all(), from, to, limit, (c) => c.status === 'HELD' || c.status === 'CONFIRMED'),
-    );
+    return this.changedBetween(from, to, limit, (c) => c.status === 'HELD' || c.status === 'CONFIRMED');
   }
 
   async listAppointmentsByUser(opts: Options<'listAppointmentsByUser'>): Promise<ClaimRecord[]> {
@@ -172,15 +152,15 @@ export class FakeClaimRepository implements ClaimRepository {
     return rows.slice(0, opts.limit);
   }
 
+  /** A claim as stored now. */
+  protected view(row: ClaimRecord): ClaimRecord {
+    return copy(row);
+  }
+
   /** The active claim holding slot-claim `key`, if any. */
   private holderOf(key: string): ClaimRecord | null {
     for (const c of this.rows.values()) if (slotClaimOf(c) === key) return c;
     return null;
-  }
-
-  /** Every claim as stored now (copies). */
-  private all(): ClaimRecord[] {
-    return [...this.rows.values()].map(copy);
   }
 
   private select(wanted: (c: ClaimRecord) => boolean, limit = Infinity): Promise<ClaimRecord[]> {

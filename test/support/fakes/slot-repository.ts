@@ -3,7 +3,7 @@ import { effectiveSlot, pointsAtClaim, type SlotRecord } from '../../../src/doma
 import type { Changed, Cursor, SlotChange, SlotRepository } from '../../../src/use-cases/ports';
 import { copy, IdSource } from './ids';
 import { blockedFields, isFree, isServiceBlock, ownerFields, read } from './slot-rows';
-import { changedIn, eachFound } from './tables';
+import { FakeTable } from './tables';
 
 const DAY_MS = 86_400_000;
 
@@ -17,9 +17,7 @@ type Options<K extends keyof SlotRepository> = Parameters<SlotRepository[K]>[0];
  * slot of several places stored AVAILABLE or LOCKED (full shows as BOOKED on
  * read) and never taken by `claim` (its ledger decides).
  */
-export class FakeSlotRepository implements SlotRepository {
-  /** As stored: `status` is the stored one (see read). */
-  private readonly rows = new Map<string, SlotRecord>();
+export class FakeSlotRepository extends FakeTable<SlotRecord> implements SlotRepository {
   private readonly ids = new IdSource('51');
 
   insertMissing(
@@ -61,20 +59,6 @@ export class FakeSlotRepository implements SlotRepository {
       created.push(read(row));
     }
     return Promise.resolve({ created, existing });
-  }
-
-  findById(id: string): Promise<SlotRecord | null> {
-    return Promise.resolve(this.peek(id));
-  }
-
-  findByIds(ids: readonly string[]): Promise<SlotRecord[]> {
-    return Promise.resolve(eachFound(ids, (id) => this.peek(id)));
-  }
-
-  /** A slot as read now, without waiting (tests). */
-  peek(id: string): SlotRecord | null {
-    const row = this.rows.get(id);
-    return row ? read(row) : null;
   }
 
   /** The whole window in one call: `resumeAfter` is always null (a short page is never needed). */
@@ -178,11 +162,11 @@ export class FakeSlotRepository implements SlotRepository {
   }
 
   findOwnedChangedBetween(from: Date, to: Date, limit: number): Promise<Changed<SlotRecord>> {
-    return Promise.resolve(changedIn(this.all(), from, to, limit, pointsAtClaim));
+    return this.changedBetween(from, to, limit, pointsAtClaim);
   }
 
   findChangedBetween(from: Date, to: Date, limit: number): Promise<Changed<SlotRecord>> {
-    return Promise.resolve(changedIn(this.all(), from, to, limit, () => true));
+    return this.changedBetween(from, to, limit, () => true);
   }
 
   findWithExpiredHolds(now: Date, limit: number): Promise<SlotRecord[]> {
@@ -195,9 +179,9 @@ export class FakeSlotRepository implements SlotRepository {
     return Promise.resolve(rows.map(read));
   }
 
-  /** Every slot as read (tests' look at the whole table). */
-  all(): SlotRecord[] {
-    return [...this.rows.values()].map(read);
+  /** Rows are kept as stored (`status` the stored one); a slot is handed out as `read` shows it. */
+  protected view(row: SlotRecord): SlotRecord {
+    return read(row);
   }
 
   private ofService(serviceId: string): SlotRecord[] {
