@@ -43,17 +43,24 @@ export const DOMAIN_REASONS = [
 
 export type DomainReason = (typeof DOMAIN_REASONS)[number];
 
-export class DomainError extends Error {
-  override readonly name = 'DomainError';
-
+/**
+ * An error whose reason the caller is told, with metadata (and field
+ * violations) for its details: a DomainError, or the transport's own
+ * TransportError (src/rpc/transport-errors.ts).
+ */
+export abstract class ReasonedError<R extends string> extends Error {
   constructor(
-    readonly reason: DomainReason,
+    readonly reason: R,
     message: string,
     readonly metadata: Readonly<Record<string, string>> = {},
     readonly violations: readonly FieldViolation[] = [],
   ) {
     super(message);
   }
+}
+
+export class DomainError extends ReasonedError<DomainReason> {
+  override readonly name = 'DomainError';
 }
 
 export const isDomainError = (err: unknown): err is DomainError => err instanceof DomainError;

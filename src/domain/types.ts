@@ -174,6 +174,13 @@ export function effectiveSlot(slot: SlotRecord, now: Date): SlotRecord {
 }
 
 /**
+ * A slot that points at a claim: BOOKED, or LOCKED by a hold. A provider's
+ * block (LOCKED, no hold) points at none; nor does a slot of several places.
+ */
+export const pointsAtClaim = (s: SlotRecord): boolean =>
+  s.capacity === 1 && (s.status === 'BOOKED' || s.holdId !== null);
+
+/**
  * The status a slot of several places shows: LOCKED while blocked (by the
  * provider or its service), else BOOKED when no place is left, else
  * AVAILABLE (even with some places taken).

@@ -1,3 +1,5 @@
+import { ReasonedError } from '../domain/errors';
+
 /**
  * Refusals that belong to the transport, not to the domain: who is calling,
  * whether the bytes are a message at all, and the limits and lifecycle of
@@ -12,16 +14,12 @@ export const TRANSPORT_REASONS = [
 
 export type TransportReason = (typeof TRANSPORT_REASONS)[number];
 
-export class TransportError extends Error {
+/** A refusal of the transport: no field violations, ever. */
+export class TransportError extends ReasonedError<TransportReason> {
   override readonly name = 'TransportError';
-  readonly violations = [] as const;
 
-  constructor(
-    readonly reason: TransportReason,
-    message: string,
-    readonly metadata: Readonly<Record<string, string>> = {},
-  ) {
-    super(message);
+  constructor(reason: TransportReason, message: string, metadata: Readonly<Record<string, string>> = {}) {
+    super(reason, message, metadata);
   }
 }
 

@@ -1,7 +1,8 @@
 import { Types } from 'mongoose';
 import type { Service, Slot, SlotStatus } from '../../src/gen/booking/v1/resources';
-import { createdBucketOf, updatedBucketOf } from '../../src/infra/mongo/buckets';
+import { newClaimDoc } from '../../src/infra/mongo/claim-docs';
 import type { ClaimDoc, SlotDoc } from '../../src/infra/mongo/models';
+import { newClaim } from '../../src/use-cases/claims/new-claim';
 import type { Rpc } from '../support/harness';
 
 let counter = 0;
@@ -117,45 +118,28 @@ export function claimDocument(
   slot: Pick<SlotDoc, '_id' | 'serviceId' | 'startTime' | 'endTime'>,
   overrides: Partial<ClaimDoc> = {},
 ): ClaimDoc {
-  const doc = claimFields(slot, overrides);
-  // The query fields the service writes with them (src/infra/mongo/buckets.ts).
-  return {
-    ...doc,
-    updatedBucket: updatedBucketOf(doc.updatedAt),
-    ...(doc.status === 'VOID' ? { voidBucket: createdBucketOf(doc.createdAt) } : {}),
-    ...overrides,
-  };
-}
-
-function claimFields(
-  slot: Pick<SlotDoc, '_id' | 'serviceId' | 'startTime' | 'endTime'>,
-  overrides: Partial<ClaimDoc>,
-): ClaimDoc {
   const id = overrides._id ?? new Types.ObjectId();
   const status = overrides.status ?? 'CONFIRMED';
   const at = new Date(Date.now() - 1_000);
-  const active = status === 'CONFIRMED' || status === 'HELD';
-  return {
-    _id: id,
+  const claim = newClaim({
+    id: id.toHexString(),
     userId: 'crafted-user',
-    serviceId: slot.serviceId,
-    slotId: slot._id,
+    slot: {
+      id: slot._id.toHexString(),
+      serviceId: slot.serviceId.toHexString(),
+      startTime: slot.startTime,
+      endTime: slot.endTime,
+    },
+    status: 'CONFIRMED',
+    now: at,
+  });
+  // Stored as the service stores a new claim, with its query fields (src/infra/mongo/claim-docs.ts).
+  const doc = newClaimDoc({
+    ...claim,
     status,
-    slotClaim: active ? slot._id.toHexString() : `~${id.toHexString()}`,
-    startTime: slot.startTime,
-    endTime: slot.endTime,
-    createdAt: at,
-    updatedAt: at,
-    expiresAt: null,
-    holdSecret: null,
+    createdAt: overrides.createdAt ?? at,
+    updatedAt: overrides.updatedAt ?? at,
     cancelledAt: status === 'CANCELLED' ? at : null,
-    cancellationReason: '',
-    cancelRequestKey: null,
-    rescheduledAt: null,
-    rescheduleRequestKey: null,
-    previousSlotId: null,
-    rev: 0,
-    revBy: null,
-    ...overrides,
-  };
+  });
+  return { ...doc, ...overrides };
 }

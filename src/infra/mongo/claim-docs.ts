@@ -15,36 +15,35 @@ export const released = (id: string): string => `~${id}`;
 export const activeSlotClaim = (slotId: string, claimId: string, places: number | null): string =>
   places === null ? slotId : `${slotId}/${claimId}`;
 
-/** The stored form of a new claim, at revision 0. */
+/**
+ * The stored form of a new claim (as newClaim makes it), at revision 0: its
+ * fields as they are, the ids as ObjectIds, and what only the store has.
+ */
 export function newClaimDoc(c: ClaimRecord): ClaimDoc {
+  const {
+    id,
+    serviceId,
+    slotId,
+    previousSlotId,
+    places,
+    revision: _revision,
+    previousPlaces: _previousPlaces,
+    ...same
+  } = c;
   return {
-    _id: oid(c.id),
-    userId: c.userId,
-    serviceId: oid(c.serviceId),
-    slotId: oid(c.slotId),
-    status: c.status,
+    ...same,
+    _id: oid(id),
+    serviceId: oid(serviceId),
+    slotId: oid(slotId),
     slotClaim:
-      c.status === 'HELD' || c.status === 'CONFIRMED'
-        ? activeSlotClaim(c.slotId, c.id, c.places)
-        : released(c.id),
-    startTime: c.startTime,
-    endTime: c.endTime,
-    createdAt: c.createdAt,
-    updatedAt: c.updatedAt,
-    expiresAt: c.expiresAt,
-    holdSecret: c.holdSecret,
-    cancelledAt: null,
-    cancellationReason: '',
-    cancelRequestKey: null,
-    rescheduledAt: null,
-    rescheduleRequestKey: null,
-    previousSlotId: null,
+      c.status === 'HELD' || c.status === 'CONFIRMED' ? activeSlotClaim(slotId, id, places) : released(id),
+    previousSlotId: previousSlotId === null ? null : oid(previousSlotId),
     rev: 0,
     revBy: null,
     updatedBucket: updatedBucketOf(c.updatedAt),
     // Only VOID claims have it: their purge selects them by it.
     ...(c.status === 'VOID' ? { voidBucket: createdBucketOf(c.createdAt) } : {}),
-    ...(c.places !== null ? { places: c.places } : {}),
+    ...(places !== null ? { places } : {}),
   };
 }
 

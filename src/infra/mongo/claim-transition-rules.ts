@@ -1,11 +1,21 @@
+import {
+  canCancel,
+  canConfirmHold,
+  canMove,
+  canReleaseHold,
+  hasMoveToComplete,
+  holdHasExpired,
+  isAtRevision,
+} from '../../domain/claim-guards';
 import { activeSlotClaim, released } from './claim-docs';
 import type { Transition } from './claim-transitions';
 import { oid } from './object-ids';
 import type { ClaimRepository } from '../../use-cases/ports';
 
 /**
- * The transitions of a claim, each as the states it starts from (`when`) and
- * what it writes (`set`); ClaimTransitions runs them. A claim leaving HELD or
+ * The transitions of a claim, each as the states it starts from (`when`, the
+ * guards of domain/claim-guards.ts) and what it writes (`set`);
+ * ClaimTransitions runs them. A claim leaving HELD or
  * CONFIRMED writes `released(id)` as its slot claim, so the slot's unique
  * index admits a new active claim.
  */
@@ -16,29 +26,22 @@ type Transitions =
 export type TransitionOpts<K extends Transitions> = Parameters<ClaimRepository[K]>[0];
 
 export const confirmHold = (opts: TransitionOpts<'confirmHold'>): Transition => ({
-  when: (c) =>
-    c.status === 'HELD' &&
-    c.userId === opts.userId &&
-    c.slotId === opts.slotId &&
-    c.holdSecret === opts.secret &&
-    c.expiresAt !== null &&
-    c.expiresAt > opts.validAfter &&
-    (opts.serviceId === null || c.serviceId === opts.serviceId),
+  when: canConfirmHold(opts),
   set: { status: 'CONFIRMED', createdAt: opts.now, updatedAt: opts.now },
 });
 
 export const releaseHold = (opts: TransitionOpts<'releaseHold'>): Transition => ({
-  when: (c) => c.status === 'HELD' && c.userId === opts.userId && c.holdSecret === opts.secret,
+  when: canReleaseHold(opts),
   set: { status: 'RELEASED', slotClaim: released(opts.holdId), updatedAt: opts.now },
 });
 
 export const expireHold = (opts: TransitionOpts<'expireHold'>): Transition => ({
-  when: (c) => c.status === 'HELD' && c.expiresAt !== null && c.expiresAt <= opts.now,
+  when: holdHasExpired(opts.now),
   set: { status: 'EXPIRED', slotClaim: released(opts.holdId), updatedAt: opts.now },
 });
 
 export const cancel = (opts: TransitionOpts<'cancel'>): Transition => ({
-  when: (c) => c.status === 'CONFIRMED',
+  when: canCancel,
   set: {
     status: 'CANCELLED',
     slotClaim: released(opts.appointmentId),
@@ -52,7 +55,7 @@ export const cancel = (opts: TransitionOpts<'cancel'>): Transition => ({
 export function moveClaim(opts: TransitionOpts<'moveClaim'>): Transition {
   const places = opts.places ?? null;
   return {
-    when: (c) => c.status === 'CONFIRMED' && c.slotId === opts.fromSlotId && c.revision === opts.revision,
+    when: canMove(opts),
     set: {
       slotId: oid(opts.to.slotId),
       slotClaim: activeSlotClaim(opts.to.slotId, opts.appointmentId, places),
@@ -73,12 +76,12 @@ export function moveClaim(opts: TransitionOpts<'moveClaim'>): Transition {
 
 /** Ends a move once the old slot has been given back: the claim forgets it (and its places there). */
 export const completeMove = (opts: TransitionOpts<'completeMove'>): Transition => ({
-  when: (c) => c.previousSlotId !== null,
+  when: hasMoveToComplete,
   set: { previousSlotId: null, previousPlaces: null, updatedAt: opts.now },
 });
 
 /** A change of nothing but the revision: what was decided on `revision` can no longer land. */
 export const fence = (opts: TransitionOpts<'fence'>): Transition => ({
-  when: (c) => c.revision === opts.revision,
+  when: isAtRevision(opts.revision),
   set: {},
 });

@@ -1,4 +1,4 @@
-import { effectiveSlot, type SlotRecord } from '../../domain/types';
+import { effectiveSlot, pointsAtClaim, type SlotRecord } from '../../domain/types';
 import type { Changed, SlotRepository } from '../../use-cases/ports';
 import type { Types } from 'mongoose';
 import type { Models, SlotDoc } from './models';
@@ -122,13 +122,7 @@ export class MongoSlotQueries implements Pick<SlotRepository, SlotReads> {
   }
 
   findOwnedChangedBetween(from: Date, to: Date, limit: number): Promise<Changed<SlotRecord>> {
-    // A provider's block (LOCKED, no hold) points at no claim; nor does a slot of several places.
-    return this.changedBetween(
-      from,
-      to,
-      limit,
-      (s) => s.capacity === 1 && (s.status === 'BOOKED' || s.holdId !== null),
-    );
+    return this.changedBetween(from, to, limit, pointsAtClaim);
   }
 
   findChangedBetween(from: Date, to: Date, limit: number): Promise<Changed<SlotRecord>> {

@@ -1,6 +1,6 @@
 import type { PlannedSlot } from '../../domain/slot-plan';
 import type { SlotRecord } from '../../domain/types';
-import type { SlotChange, SlotOwner, SlotRepository } from '../../use-cases/ports';
+import type { SlotChange, SlotRepository } from '../../use-cases/ports';
 import type { SlotDoc } from './models';
 import { updatedBucketOf } from './buckets';
 import { isDuplicateKeyError, oid } from './object-ids';
@@ -10,6 +10,9 @@ import { MongoSlotQueries } from './slot-queries';
 import { Types } from 'mongoose';
 
 const BEFORE = { returnDocument: 'before' } as const;
+
+/** The options of a method, as the port declares them. */
+type Opts<K extends keyof SlotRepository> = Parameters<SlotRepository[K]>[0];
 
 /**
  * Slots: the reads of MongoSlotQueries, and the writes. Every write but the
@@ -67,12 +70,7 @@ export class MongoSlotRepository extends MongoSlotQueries implements SlotReposit
     }
   }
 
-  async claim(opts: {
-    slotId: string;
-    owner: Exclude<SlotOwner, { kind: 'none' }>;
-    serviceId: string | null;
-    now: Date;
-  }): Promise<SlotChange | null> {
+  async claim(opts: Opts<'claim'>): Promise<SlotChange | null> {
     const ownerField = opts.owner.kind === 'appointment' ? 'appointmentId' : 'holdId';
     const filter: Record<string, unknown> = {
       _id: oid(opts.slotId),
@@ -90,7 +88,7 @@ export class MongoSlotRepository extends MongoSlotQueries implements SlotReposit
     return this.update(filter, ownerFields(opts.owner), opts.now);
   }
 
-  reassign(opts: { slotId: string; from: string; to: SlotOwner; now: Date }): Promise<SlotChange | null> {
+  reassign(opts: Opts<'reassign'>): Promise<SlotChange | null> {
     const from = oid(opts.from);
     return this.update(
       { _id: oid(opts.slotId), $or: [{ appointmentId: from }, { holdId: from }] },
@@ -99,7 +97,7 @@ export class MongoSlotRepository extends MongoSlotQueries implements SlotReposit
     );
   }
 
-  setBlocked(opts: { slotId: string; blocked: boolean; now: Date }): Promise<SlotChange | null> {
+  setBlocked(opts: Opts<'setBlocked'>): Promise<SlotChange | null> {
     // Blocking a slot its service blocked makes it the provider's: an activation leaves it blocked.
     const filter = opts.blocked
       ? { _id: oid(opts.slotId), $or: [...freeFilters(opts.now), SERVICE_BLOCK] }
@@ -108,7 +106,7 @@ export class MongoSlotRepository extends MongoSlotQueries implements SlotReposit
     return this.update(filter, set, opts.now);
   }
 
-  blockForService(opts: { slotId: string; now: Date }): Promise<SlotChange | null> {
+  blockForService(opts: Opts<'blockForService'>): Promise<SlotChange | null> {
     return this.update(
       { _id: oid(opts.slotId), startTime: { $gt: opts.now }, $or: freeFilters(opts.now) },
       blockedFields('SERVICE'),
@@ -116,7 +114,7 @@ export class MongoSlotRepository extends MongoSlotQueries implements SlotReposit
     );
   }
 
-  unblockForService(opts: { slotId: string; now: Date }): Promise<SlotChange | null> {
+  unblockForService(opts: Opts<'unblockForService'>): Promise<SlotChange | null> {
     return this.update(
       { _id: oid(opts.slotId), startTime: { $gt: opts.now }, ...SERVICE_BLOCK },
       ownerFields({ kind: 'none' }),
@@ -124,21 +122,11 @@ export class MongoSlotRepository extends MongoSlotQueries implements SlotReposit
     );
   }
 
-  repair(opts: { slotId: string; revision: number; to: SlotOwner; now: Date }): Promise<SlotChange | null> {
+  repair(opts: Opts<'repair'>): Promise<SlotChange | null> {
     return this.update({ _id: oid(opts.slotId), revision: opts.revision }, ownerFields(opts.to), opts.now);
   }
 
-  /**
-   * Writes the projection of a slot's places entry `n`, unless the slot shows
-   * entry `n` or a later one already. Null when it does (or the slot is gone).
-   */
-  project(opts: {
-    slotId: string;
-    n: number;
-    taken: number;
-    held: readonly { places: number; expiresAt: Date }[];
-    now: Date;
-  }): Promise<SlotChange | null> {
+  project(opts: Opts<'project'>): Promise<SlotChange | null> {
     return this.update(
       { _id: oid(opts.slotId), placesRev: { $lt: opts.n } },
       { placesTaken: opts.taken, placesRev: opts.n, placesHeld: opts.held.map((h) => ({ ...h })) },

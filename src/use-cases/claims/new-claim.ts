@@ -7,7 +7,7 @@ import type { ClaimRecord, SlotRecord } from '../../domain/types';
 export function newClaim(opts: {
   id: string;
   userId: string;
-  slot: SlotRecord;
+  slot: Pick<SlotRecord, 'id' | 'serviceId' | 'startTime' | 'endTime'>;
   status: 'CONFIRMED' | 'HELD' | 'VOID';
   now: Date;
   expiresAt?: Date;

@@ -1,3 +1,12 @@
+import {
+  canCancel,
+  canConfirmHold,
+  canMove,
+  canReleaseHold,
+  hasMoveToComplete,
+  holdHasExpired,
+  isAtRevision,
+} from '../../../src/domain/claim-guards';
 import type { ClaimRecord } from '../../../src/domain/types';
 import {
   DuplicateClaimIdError,
@@ -5,7 +14,8 @@ import {
   type Changed,
   type ClaimRepository,
 } from '../../../src/use-cases/ports';
-import { copy, inWholeMinutesBefore, within } from './ids';
+import { copy, inWholeMinutesBefore } from './ids';
+import { FakeTable } from './tables';
 
 /** The options of a method, as the port declares them. */
 type Options<K extends keyof ClaimRepository> = Parameters<ClaimRepository[K]>[0];
@@ -28,9 +38,7 @@ function slotClaimOf(c: Pick<ClaimRecord, 'id' | 'slotId' | 'status' | 'places'>
  * A transition here is never left decided but unwritten (a crash between the
  * two), so settleTransitions has nothing to do.
  */
-export class FakeClaimRepository implements ClaimRepository {
-  private readonly rows = new Map<string, ClaimRecord>();
-
+export class FakeClaimRepository extends FakeTable<ClaimRecord> implements ClaimRepository {
   insert(c: ClaimRecord): Promise<void> {
     if (this.rows.has(c.id)) return Promise.reject(new DuplicateClaimIdError(`claim ${c.id} exists already`));
     const key = slotClaimOf(c);
@@ -43,62 +51,33 @@ export class FakeClaimRepository implements ClaimRepository {
     return Promise.resolve();
   }
 
-  findById(id: string): Promise<ClaimRecord | null> {
-    return Promise.resolve(this.peek(id));
-  }
-
-  findByIds(ids: readonly string[]): Promise<ClaimRecord[]> {
-    return Promise.resolve([...new Set(ids)].flatMap((id) => this.peek(id) ?? []));
-  }
-
-  /** A claim as stored now, without waiting (tests). */
-  peek(id: string): ClaimRecord | null {
-    const row = this.rows.get(id);
-    return row ? copy(row) : null;
-  }
-
   findActiveBySlot(slotId: string): Promise<ClaimRecord | null> {
     const row = this.holderOf(slotId);
     return Promise.resolve(row ? copy(row) : null);
   }
 
   confirmHold(opts: Options<'confirmHold'>): Promise<ClaimRecord | null> {
-    return this.transition(
-      opts.holdId,
-      (c) =>
-        c.status === 'HELD' &&
-        c.userId === opts.userId &&
-        c.slotId === opts.slotId &&
-        c.holdSecret === opts.secret &&
-        c.expiresAt !== null &&
-        c.expiresAt > opts.validAfter &&
-        (opts.serviceId === null || c.serviceId === opts.serviceId),
-      { status: 'CONFIRMED', createdAt: opts.now, updatedAt: opts.now },
-    );
+    return this.transition(opts.holdId, canConfirmHold(opts), {
+      status: 'CONFIRMED',
+      createdAt: opts.now,
+      updatedAt: opts.now,
+    });
   }
 
   releaseHold(opts: Options<'releaseHold'>): Promise<ClaimRecord | null> {
-    return this.transition(
-      opts.holdId,
-      (c) => c.status === 'HELD' && c.userId === opts.userId && c.holdSecret === opts.secret,
-      { status: 'RELEASED', updatedAt: opts.now },
-    );
+    return this.transition(opts.holdId, canReleaseHold(opts), { status: 'RELEASED', updatedAt: opts.now });
   }
 
   expireHold(opts: { holdId: string; now: Date }): Promise<ClaimRecord | null> {
-    return this.transition(
-      opts.holdId,
-      (c) => c.status === 'HELD' && c.expiresAt !== null && c.expiresAt <= opts.now,
-      { status: 'EXPIRED', updatedAt: opts.now },
-    );
+    return this.transition(opts.holdId, holdHasExpired(opts.now), { status: 'EXPIRED', updatedAt: opts.now });
   }
 
   findExpiredHolds(now: Date, limit: number): Promise<ClaimRecord[]> {
-    return this.select((c) => c.status === 'HELD' && c.expiresAt !== null && c.expiresAt <= now, limit);
+    return this.select(holdHasExpired(now), limit);
   }
 
   cancel(opts: Options<'cancel'>): Promise<ClaimRecord | null> {
-    return this.transition(opts.appointmentId, (c) => c.status === 'CONFIRMED', {
+    return this.transition(opts.appointmentId, canCancel, {
       status: 'CANCELLED',
       cancelledAt: opts.now,
       cancellationReason: opts.reason,
@@ -110,25 +89,21 @@ export class FakeClaimRepository implements ClaimRepository {
   moveClaim(opts: Options<'moveClaim'>): Promise<ClaimRecord | null> {
     const places = opts.places ?? null;
     const previousPlaces = opts.previousPlaces ?? null;
-    return this.transition(
-      opts.appointmentId,
-      (c) => c.status === 'CONFIRMED' && c.slotId === opts.fromSlotId && c.revision === opts.revision,
-      {
-        slotId: opts.to.slotId,
-        // Between slots of capacity 1 the places fields are left as they are.
-        ...(places !== null || previousPlaces !== null ? { places, previousPlaces } : {}),
-        startTime: opts.to.startTime,
-        endTime: opts.to.endTime,
-        previousSlotId: opts.fromSlotId,
-        rescheduledAt: opts.now,
-        rescheduleRequestKey: opts.requestKey,
-        updatedAt: opts.now,
-      },
-    );
+    return this.transition(opts.appointmentId, canMove(opts), {
+      slotId: opts.to.slotId,
+      // Between slots of capacity 1 the places fields are left as they are.
+      ...(places !== null || previousPlaces !== null ? { places, previousPlaces } : {}),
+      startTime: opts.to.startTime,
+      endTime: opts.to.endTime,
+      previousSlotId: opts.fromSlotId,
+      rescheduledAt: opts.now,
+      rescheduleRequestKey: opts.requestKey,
+      updatedAt: opts.now,
+    });
   }
 
   async completeMove(opts: { appointmentId: string; now: Date }): Promise<void> {
-    await this.transition(opts.appointmentId, (c) => c.previousSlotId !== null, {
+    await this.transition(opts.appointmentId, hasMoveToComplete, {
       previousSlotId: null,
       previousPlaces: null,
       updatedAt: opts.now,
@@ -136,7 +111,7 @@ export class FakeClaimRepository implements ClaimRepository {
   }
 
   async fence(opts: { id: string; revision: number }): Promise<boolean> {
-    return (await this.transition(opts.id, (c) => c.revision === opts.revision, {})) !== null;
+    return (await this.transition(opts.id, isAtRevision(opts.revision), {})) !== null;
   }
 
   settleTransitions(): Promise<number> {
@@ -177,6 +152,11 @@ export class FakeClaimRepository implements ClaimRepository {
     return rows.slice(0, opts.limit);
   }
 
+  /** A claim as stored now. */
+  protected view(row: ClaimRecord): ClaimRecord {
+    return copy(row);
+  }
+
   /** The active claim holding slot-claim `key`, if any. */
   private holderOf(key: string): ClaimRecord | null {
     for (const c of this.rows.values()) if (slotClaimOf(c) === key) return c;
@@ -185,17 +165,6 @@ export class FakeClaimRepository implements ClaimRepository {
 
   private select(wanted: (c: ClaimRecord) => boolean, limit = Infinity): Promise<ClaimRecord[]> {
     return Promise.resolve([...this.rows.values()].filter(wanted).slice(0, limit).map(copy));
-  }
-
-  private async changedBetween(
-    from: Date,
-    to: Date,
-    limit: number,
-    wanted: (c: ClaimRecord) => boolean,
-  ): Promise<Changed<ClaimRecord>> {
-    const rows = await this.select((c) => within(c.updatedAt, from, to) && wanted(c));
-    rows.sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime());
-    return { rows: rows.slice(0, Math.max(limit, 0)), through: to };
   }
 
   /**

@@ -1,8 +1,9 @@
 import type { PlannedSlot } from '../../../src/domain/slot-plan';
-import { effectiveSlot, type SlotRecord } from '../../../src/domain/types';
+import { effectiveSlot, pointsAtClaim, type SlotRecord } from '../../../src/domain/types';
 import type { Changed, Cursor, SlotChange, SlotRepository } from '../../../src/use-cases/ports';
-import { copy, IdSource, within } from './ids';
+import { copy, IdSource } from './ids';
 import { blockedFields, isFree, isServiceBlock, ownerFields, read } from './slot-rows';
+import { FakeTable } from './tables';
 
 const DAY_MS = 86_400_000;
 
@@ -16,9 +17,7 @@ type Options<K extends keyof SlotRepository> = Parameters<SlotRepository[K]>[0];
  * slot of several places stored AVAILABLE or LOCKED (full shows as BOOKED on
  * read) and never taken by `claim` (its ledger decides).
  */
-export class FakeSlotRepository implements SlotRepository {
-  /** As stored: `status` is the stored one (see read). */
-  private readonly rows = new Map<string, SlotRecord>();
+export class FakeSlotRepository extends FakeTable<SlotRecord> implements SlotRepository {
   private readonly ids = new IdSource('51');
 
   insertMissing(
@@ -60,20 +59,6 @@ export class FakeSlotRepository implements SlotRepository {
       created.push(read(row));
     }
     return Promise.resolve({ created, existing });
-  }
-
-  findById(id: string): Promise<SlotRecord | null> {
-    return Promise.resolve(this.peek(id));
-  }
-
-  findByIds(ids: readonly string[]): Promise<SlotRecord[]> {
-    return Promise.resolve([...new Set(ids)].flatMap((id) => this.peek(id) ?? []));
-  }
-
-  /** A slot as read now, without waiting (tests). */
-  peek(id: string): SlotRecord | null {
-    const row = this.rows.get(id);
-    return row ? read(row) : null;
   }
 
   /** The whole window in one call: `resumeAfter` is always null (a short page is never needed). */
@@ -177,12 +162,7 @@ export class FakeSlotRepository implements SlotRepository {
   }
 
   findOwnedChangedBetween(from: Date, to: Date, limit: number): Promise<Changed<SlotRecord>> {
-    return this.changedBetween(
-      from,
-      to,
-      limit,
-      (s) => s.capacity === 1 && (s.status === 'BOOKED' || s.holdId !== null),
-    );
+    return this.changedBetween(from, to, limit, pointsAtClaim);
   }
 
   findChangedBetween(from: Date, to: Date, limit: number): Promise<Changed<SlotRecord>> {
@@ -199,9 +179,9 @@ export class FakeSlotRepository implements SlotRepository {
     return Promise.resolve(rows.map(read));
   }
 
-  /** Every slot as read (tests' look at the whole table). */
-  all(): SlotRecord[] {
-    return [...this.rows.values()].map(read);
+  /** Rows are kept as stored (`status` the stored one); a slot is handed out as `read` shows it. */
+  protected view(row: SlotRecord): SlotRecord {
+    return read(row);
   }
 
   private ofService(serviceId: string): SlotRecord[] {
@@ -209,20 +189,6 @@ export class FakeSlotRepository implements SlotRepository {
       .filter((s) => s.serviceId === serviceId)
       .sort((a, b) => a.startTime.getTime() - b.startTime.getTime() || (a.id < b.id ? -1 : 1))
       .map(read);
-  }
-
-  private changedBetween(
-    from: Date,
-    to: Date,
-    limit: number,
-    wanted: (s: SlotRecord) => boolean,
-  ): Promise<Changed<SlotRecord>> {
-    const rows = [...this.rows.values()]
-      .map(read)
-      .filter((s) => within(s.updatedAt, from, to) && wanted(s))
-      .sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime());
-    // Everything in the stretch is looked at in one go: it is examined in full.
-    return Promise.resolve({ rows: rows.slice(0, Math.max(limit, 0)), through: to });
   }
 
   /** One conditional write, whole: the match and the write happen with nothing in between. */

@@ -1,13 +1,19 @@
 import { Schema, type Types } from 'mongoose';
+import type { ClaimRecord } from '../../../domain/types';
 import { schemaOptions } from './schema-options';
 
-/** A claim on a slot: a hold or an appointment (collection `appointments`). */
-export interface ClaimDoc {
+/**
+ * A claim on a slot: a hold or an appointment (collection `appointments`).
+ * The fields of ClaimRecord, with ObjectIds for the ids, and the fields only
+ * the store has.
+ */
+export interface ClaimDoc extends Omit<
+  ClaimRecord,
+  'id' | 'serviceId' | 'slotId' | 'previousSlotId' | 'revision' | 'places' | 'previousPlaces'
+> {
   _id: Types.ObjectId;
-  userId: string;
   serviceId: Types.ObjectId;
   slotId: Types.ObjectId;
-  status: 'HELD' | 'CONFIRMED' | 'CANCELLED' | 'RELEASED' | 'EXPIRED' | 'VOID';
   /**
    * The arbiter of "one active claim per slot", under a plain unique index
    * (no partial index needed): the slot id (hex) while the claim is active
@@ -15,17 +21,6 @@ export interface ClaimDoc {
    * claims never collide with anything and the slot can be claimed again.
    */
   slotClaim: string;
-  startTime: Date;
-  endTime: Date;
-  createdAt: Date;
-  updatedAt: Date;
-  expiresAt: Date | null;
-  holdSecret: string | null;
-  cancelledAt: Date | null;
-  cancellationReason: string;
-  cancelRequestKey: string | null;
-  rescheduledAt: Date | null;
-  rescheduleRequestKey: string | null;
   previousSlotId: Types.ObjectId | null;
   /**
    * The claim's revision: how many transitions it has had (absent on claims
