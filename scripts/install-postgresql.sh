@@ -10,6 +10,8 @@
 set -euo pipefail
 
 log() { printf '[install-postgresql] %s\n' "$*" >&2; }
+# shellcheck source=apt-get-install.sh
+. "$(dirname "${BASH_SOURCE[0]}")/apt-get-install.sh"
 
 # Prints the bin dir of the newest installed server that has both binaries.
 find_bindir() {
@@ -32,20 +34,7 @@ if bindir="$(find_bindir)" && has_user; then
   exit 0
 fi
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null 2>&1 || { log "ERROR: need root (or sudo) to apt-get install postgresql"; exit 1; }
-  SUDO="sudo"
-fi
-export DEBIAN_FRONTEND=noninteractive
-
-apt_install() { $SUDO apt-get install -y --no-install-recommends postgresql </dev/null >&2; }
-log "apt-get install postgresql"
-if ! apt_install; then
-  log "install failed; running apt-get update and retrying"
-  $SUDO apt-get update </dev/null >&2
-  apt_install || { log "ERROR: apt-get install postgresql failed"; exit 1; }
-fi
+apt_get_install postgresql
 
 bindir="$(find_bindir)" || { log "ERROR: installed, but no initdb/postgres under /usr/lib/postgresql/*/bin"; exit 1; }
 has_user || { log "ERROR: the package did not create the 'postgres' system user"; exit 1; }

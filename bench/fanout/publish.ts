@@ -6,28 +6,24 @@
 import type { SlotRecord, SlotStatus } from '../../src/domain/types';
 import type { RedisSlotEventLog } from '../../src/infra/redis/event-log';
 import { ObjectId } from '../lib/docs';
+import { unclaimedSlotRecord } from '../lib/slot-record';
 import { sleep, wallNow } from '../lib/stats';
 import type { Size } from './options';
 
 /** 100 slots of the service, a day from now, 15 minutes each. */
 export function syntheticSlots(serviceId: string): SlotRecord[] {
   const start = Date.now() + 86_400_000;
-  return Array.from({ length: 100 }, (_, i) => ({
-    id: new ObjectId().toHexString(),
-    serviceId,
-    startTime: new Date(start + i * 900_000),
-    endTime: new Date(start + (i + 1) * 900_000),
-    status: 'AVAILABLE',
-    appointmentId: null,
-    holdId: null,
-    holdExpiresAt: null,
-    capacity: 1,
-    placesTaken: 0,
-    placesRev: 0,
-    placesHeld: [],
-    revision: 1,
-    updatedAt: new Date(),
-  }));
+  return Array.from({ length: 100 }, (_, i) =>
+    unclaimedSlotRecord({
+      id: new ObjectId().toHexString(),
+      serviceId,
+      startTime: new Date(start + i * 900_000),
+      endTime: new Date(start + (i + 1) * 900_000),
+      status: 'AVAILABLE',
+      revision: 1,
+      updatedAt: new Date(),
+    }),
+  );
 }
 
 /** Publishes size.perSecond changes a second for size.seconds; the revisions and publish times of those that landed. */

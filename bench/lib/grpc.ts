@@ -1,8 +1,7 @@
 /** The gRPC side of the load: clients, a promise wrapper, and error reasons. */
 import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { BookingServiceClient, ListServicesRequest } from '../../src/gen/booking/v1/booking_service';
-import { ErrorInfo } from '../../src/gen/google/rpc/error_details';
-import { Status } from '../../src/gen/google/rpc/status';
+import { errorInfoReason, unaryCall, type UnaryMethod } from './grpc-calls';
 import { sleep } from './stats';
 
 export { BookingServiceClient };
@@ -19,32 +18,16 @@ export function newClient(target: string, tag = 0): BookingServiceClient {
   });
 }
 
-type Callback<Res> = (err: ServiceError | null, res: Res) => void;
-type UnaryFn<Req, Res> = (
-  request: Req,
-  metadata: Metadata,
-  options: { deadline: Date },
-  callback: Callback<Res>,
-) => unknown;
-
 /** Calls a unary method of `client`: `call(c, c.bookSlot, req)`. */
 export function call<Req, Res>(
   client: BookingServiceClient,
-  method: UnaryFn<Req, Res>,
+  method: UnaryMethod<Req, Res>,
   request: Req,
   opts: { metadata?: Record<string, string>; deadlineMs?: number } = {},
 ): Promise<Res> {
   const md = new Metadata();
   for (const [k, v] of Object.entries(opts.metadata ?? {})) md.set(k, v);
-  return new Promise((resolve, reject) => {
-    method.call(
-      client,
-      request,
-      md,
-      { deadline: new Date(Date.now() + (opts.deadlineMs ?? 120_000)) },
-      (err, res) => (err ? reject(err) : resolve(res)),
-    );
-  });
+  return unaryCall(client, method, request, md, new Date(Date.now() + (opts.deadlineMs ?? 120_000)));
 }
 
 export interface Failure {
@@ -56,19 +39,7 @@ export interface Failure {
 export function failureOf(err: unknown): Failure {
   const e = err as Partial<ServiceError>;
   if (typeof e?.code !== 'number') return { code: -1, reason: String(err) };
-  const raw = e.metadata?.get('grpc-status-details-bin')[0];
-  let reason = '';
-  if (raw) {
-    try {
-      const status = Status.decode(typeof raw === 'string' ? Buffer.from(raw, 'binary') : raw);
-      for (const any of status.details) {
-        if (any.typeUrl.endsWith('google.rpc.ErrorInfo')) reason = ErrorInfo.decode(any.value).reason;
-      }
-    } catch {
-      // undecodable details: the code alone
-    }
-  }
-  return { code: e.code, reason };
+  return { code: e.code, reason: errorInfoReason(e) ?? '' };
 }
 
 /** "ABORTED/SLOT_BUSY", "INTERNAL", ... */

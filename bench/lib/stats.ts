@@ -127,3 +127,23 @@ export const total = (counts: Record<string, number>): number =>
 export const wallNow = (): number => performance.timeOrigin + performance.now();
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
+/** Polls `count` every `pollMs` until it reaches `target`, stays the same for `stallMs`, or `maxMs` have passed. */
+export async function waitForCount(
+  count: () => Promise<number>,
+  target: number,
+  o: { pollMs: number; stallMs: number; maxMs: number },
+): Promise<void> {
+  const deadline = Date.now() + o.maxMs;
+  let seen = -1;
+  let still = Date.now();
+  while (Date.now() < deadline) {
+    const n = await count();
+    if (n >= target) return;
+    if (n !== seen) {
+      seen = n;
+      still = Date.now();
+    } else if (Date.now() - still > o.stallMs) return;
+    await sleep(o.pollMs);
+  }
+}

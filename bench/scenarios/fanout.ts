@@ -1,7 +1,7 @@
 /** 4. Watch fan-out: many subscribers, a booking every few ms, commit-to-delivery delays. */
 import { slotDocs, wipe } from '../lib/docs';
 import { control, type Worker } from '../lib/procs';
-import { mergeAll, sleep } from '../lib/stats';
+import { mergeAll, sleep, waitForCount } from '../lib/stats';
 import type { JobResult } from '../jobs/types';
 import type { Ctx } from './context';
 import { outcomes, profileServer, round, split, startIn, sum, summary, watchServer } from './measure';
@@ -63,18 +63,11 @@ export async function fanout(
   const commits = await control<Record<string, number>>(ctx.controlPort, '/commits');
   // Let deliveries drain: until every subscriber has every change, or nothing moves for 5 s.
   const expected = Object.keys(commits).length * subscribers;
-  let received = -1;
-  let still = Date.now();
-  const drainDeadline = Date.now() + 180_000;
-  while (Date.now() < drainDeadline) {
-    const now = sum(await Promise.all(subs.map((w) => w.run<number>({ kind: 'progress' }, 60_000))));
-    if (now >= expected) break;
-    if (now !== received) {
-      received = now;
-      still = Date.now();
-    } else if (Date.now() - still > 5_000) break;
-    await sleep(500);
-  }
+  await waitForCount(
+    async () => sum(await Promise.all(subs.map((w) => w.run<number>({ kind: 'progress' }, 60_000)))),
+    expected,
+    { pollMs: 500, stallMs: 5_000, maxMs: 180_000 },
+  );
   const drainS = (Date.now() - t0) / 1000 - connectS;
   const cpu = ctx.cpu.since(cpu0);
   const profile = await stopProfile();

@@ -1,6 +1,6 @@
 /** 5. Slot generation: GenerateSlots over many days, against a bare insertMany. */
 import { wipe } from '../lib/docs';
-import { diffCounts, sleep } from '../lib/stats';
+import { diffCounts, waitForCount } from '../lib/stats';
 import type { JobResult } from '../jobs/types';
 import type { Ctx } from './context';
 import { counters, round, rpcStats } from './measure';
@@ -34,17 +34,7 @@ export async function generation(ctx: Ctx): Promise<Record<string, unknown>> {
   // Announcing the new slots to watchers goes on after the response: let it finish.
   const t0 = Date.now();
   const key = `booking:events:{${serviceId}}:slots`;
-  let seen = -1;
-  let still = Date.now();
-  while (Date.now() - t0 < 600_000) {
-    const n = await ctx.redis.hlen(key);
-    if (n >= created) break;
-    if (n !== seen) {
-      seen = n;
-      still = Date.now();
-    } else if (Date.now() - still > 10_000) break;
-    await sleep(200);
-  }
+  await waitForCount(() => ctx.redis.hlen(key), created, { pollMs: 200, stallMs: 10_000, maxMs: 600_000 });
   const announceS = (Date.now() - t0) / 1000;
 
   ctx.log('generation: floor (bare insertMany)');

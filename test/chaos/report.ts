@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { Cluster } from './cluster';
 import type { RunState } from './drive';
 import { SETTINGS, type Options } from './options';
-import { percentile, scanLogs, table, tenthRates } from './run-stats';
+import { countsTable, percentile, scanLogs, table, tenthRates } from './run-stats';
 import { OP_KINDS, type Violation } from './traffic';
 import { tailOf } from './util';
 
@@ -43,24 +43,10 @@ export function report(
     out.push('', '=== chaos: operations ===');
     out.push(table(rows, ['kind', 'ops', 'ok', 'failed', 'unknown', 'p50 ms', 'p99 ms']));
     out.push('', '=== failures by reason (definitive answers) ===');
-    out.push(
-      table(
-        Object.entries(s.failures)
-          .sort((a, b) => b[1] - a[1])
-          .map(([k, n]) => [k, n]),
-        ['kind reason', 'count'],
-      ),
-    );
+    out.push(countsTable(s.failures, ['kind reason', 'count']));
     const retried = Object.values(s.retries).reduce((a, b) => a + b, 0);
     out.push('', `=== attempts: ${s.attempts} (${retried} retried) ===`);
-    out.push(
-      table(
-        Object.entries(s.retries)
-          .sort((a, b) => b[1] - a[1])
-          .map(([k, n]) => [k, n]),
-        ['retried after', 'count'],
-      ),
-    );
+    out.push(countsTable(s.retries, ['retried after', 'count']));
     out.push(
       '',
       `holds confirmed on purpose after expiry: ${s.lateConfirms.tried} tried, ${s.lateConfirms.refused} refused ` +
@@ -69,14 +55,7 @@ export function report(
     const unknownTotal = Object.values(s.unknown).reduce((a, b) => a + b, 0);
     if (unknownTotal > 0) {
       out.push('', `=== unknown outcomes: ${unknownTotal} (left out of the strict checks) ===`);
-      out.push(
-        table(
-          Object.entries(s.unknownLast)
-            .sort((a, b) => b[1] - a[1])
-            .map(([k, n]) => [k, n]),
-          ['kind, last answer', 'count'],
-        ),
-      );
+      out.push(countsTable(s.unknownLast, ['kind, last answer', 'count']));
       out.push(
         `resolved later by listing (after ${SETTINGS.quarantineMs / 1000} s): ${s.resolved.adopted} appointments ` +
           `found and adopted, ${s.resolved.absent} found absent`,

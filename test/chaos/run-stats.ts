@@ -72,6 +72,16 @@ export function table(rows: (string | number)[][], header: string[]): string {
     .join('\n');
 }
 
+/** A two-column table of `counts`, the largest first. */
+export function countsTable(counts: Record<string, number>, header: [string, string]): string {
+  return table(
+    Object.entries(counts)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, n]) => [k, n]),
+    header,
+  );
+}
+
 /**
  * Operations answered per second in each tenth of the traffic time, from the
  * once-a-second samples: whether the service slows down as data piles up

@@ -17,8 +17,9 @@
  * Every call must end, within a generous deadline, with OK or a clear
  * refusal, and the database and both instances must answer afterwards.
  */
-import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, status } from '@grpc/grpc-js';
 import mongoose from 'mongoose';
+import { unaryCall, type UnaryMethod } from '../../bench/lib/grpc-calls';
 import type { BookingServiceClient } from '../../src/gen/booking/v1/booking_service';
 import * as pb from '../../src/gen/booking/v1/booking_service';
 import { AppointmentStatus } from '../../src/gen/booking/v1/resources';
@@ -47,29 +48,19 @@ const CLEAR_REFUSALS = new Set(['SLOT_UNAVAILABLE', 'SLOT_BUSY']);
 
 type Outcome = { ok: true } | { ok: false; code: number; reason: string | undefined; message: string };
 
-function withDeadline<Req, Res>(
+/** Calls `method` with CALL_DEADLINE_MS; its outcome, never a rejection. */
+async function withDeadline<Req, Res>(
   client: BookingServiceClient,
-  method: (
-    req: Req,
-    md: Metadata,
-    opts: { deadline: Date },
-    cb: (err: ServiceError | null, res: Res) => void,
-  ) => unknown,
+  method: UnaryMethod<Req, Res>,
   request: Req,
 ): Promise<Outcome> {
-  return new Promise((resolve) => {
-    method.call(
-      client,
-      request,
-      new Metadata(),
-      { deadline: new Date(Date.now() + CALL_DEADLINE_MS) },
-      (err) => {
-        if (!err) return resolve({ ok: true });
-        const decoded = decodeError(err);
-        resolve({ ok: false, code: decoded.code, reason: decoded.reason, message: decoded.message });
-      },
-    );
-  });
+  try {
+    await unaryCall(client, method, request, new Metadata(), new Date(Date.now() + CALL_DEADLINE_MS));
+    return { ok: true };
+  } catch (err) {
+    const decoded = decodeError(err);
+    return { ok: false, code: decoded.code, reason: decoded.reason, message: decoded.message };
+  }
 }
 
 describe('more findAndModify in flight than one client pool, through two clients', () => {

@@ -5,23 +5,13 @@
 import { DomainError } from '../../src/domain/errors';
 import { decodePageToken, encodePageToken, toPage } from '../../src/use-cases/shared/page-token';
 import type { Cursor } from '../../src/use-cases/ports';
+import { domainErrorOf } from './domain-error-of';
 
 const ID = '65f0c0ffee0000000000abcd';
 const filters = { userId: 'alice', status: null as string | null };
 
-/** The DomainError `fn` throws. */
-function thrown(fn: () => unknown): DomainError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(DomainError);
-    return err as DomainError;
-  }
-  throw new Error('expected a DomainError, nothing was thrown');
-}
-
 function expectRefused(token: string, field = 'page_token', description = 'is not a valid page token') {
-  const err = thrown(() => decodePageToken(token, filters, field));
+  const err = domainErrorOf(() => decodePageToken(token, filters, field));
   expect(err.reason).toBe('INVALID_ARGUMENT');
   expect(err.violations).toEqual([{ field, description }]);
   return err;
@@ -75,7 +65,7 @@ describe('encodePageToken / decodePageToken', () => {
   it('refuses a token issued for a listing with other filters', () => {
     const token = encodePageToken({ key: 1, id: ID }, filters);
     for (const other of [{ userId: 'bob', status: null }, { userId: 'alice', status: 'CANCELLED' }, {}]) {
-      const err = thrown(() => decodePageToken(token, other));
+      const err = domainErrorOf(() => decodePageToken(token, other));
       expect(err.reason).toBe('INVALID_ARGUMENT');
       expect(err.violations).toEqual([
         { field: 'page_token', description: 'was issued for a listing with other filters' },

@@ -1,22 +1,17 @@
 import type { SlotRecord, SlotStatus } from '../../src/domain/types';
+import { unclaimedSlotRecord } from '../../bench/lib/slot-record';
 import { UnpublishedSlots } from '../../src/infra/redis/unpublished-slots';
 
-const slot = (id: string, revision: number): SlotRecord => ({
-  id,
-  serviceId: 's',
-  startTime: new Date(0),
-  endTime: new Date(1),
-  status: 'LOCKED',
-  appointmentId: null,
-  holdId: null,
-  holdExpiresAt: null,
-  capacity: 1,
-  placesTaken: 0,
-  placesRev: 0,
-  placesHeld: [],
-  revision,
-  updatedAt: new Date(0),
-});
+const slot = (id: string, revision: number): SlotRecord =>
+  unclaimedSlotRecord({
+    id,
+    serviceId: 's',
+    startTime: new Date(0),
+    endTime: new Date(1),
+    status: 'LOCKED',
+    revision,
+    updatedAt: new Date(0),
+  });
 
 /** A publisher that fails while `down`, recording what it was asked to publish. */
 function publisher() {

@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import type * as pb from '../../../src/gen/booking/v1/booking_service';
 import { AppointmentStatus } from '../../../src/gen/booking/v1/resources';
 import { idFromKey } from '../../../src/use-cases/shared/idempotency';
-import { unary } from './calls';
 import type { VirtualClient } from './client';
 
 export async function book(c: VirtualClient): Promise<void> {
@@ -13,10 +12,7 @@ export async function book(c: VirtualClient): Promise<void> {
   const requestId = randomUUID();
   const partySize = c.t.partyFor(c.rng, slotId);
   const req: pb.BookSlotRequest = { slotId, userId, serviceId, holdToken: '', requestId, partySize };
-  const out = await c.t.call('book', c.rng, requestId, (c, md, deadline) =>
-    unary(c, c.bookSlot, req, md, deadline),
-  );
-  c.record('book', out);
+  const out = await c.send('book', requestId, (rpc) => rpc.bookSlot, req);
   if (out.ok) {
     const a = out.res.appointment;
     if (
@@ -51,10 +47,7 @@ export async function cancel(c: VirtualClient): Promise<void> {
     reason: 'chaos',
     requestId,
   };
-  const out = await c.t.call('cancel', c.rng, requestId, (c, md, deadline) =>
-    unary(c, c.cancelAppointment, req, md, deadline),
-  );
-  c.record('cancel', out);
+  const out = await c.send('cancel', requestId, (rpc) => rpc.cancelAppointment, req);
   if (out.ok) {
     c.truth.appointments.delete(id);
     if (out.res.appointment?.status !== AppointmentStatus.APPOINTMENT_STATUS_CANCELLED) {
@@ -91,10 +84,7 @@ export async function reschedule(c: VirtualClient): Promise<void> {
     newSlotId: to,
     requestId,
   };
-  const out = await c.t.call('reschedule', c.rng, requestId, (c, md, deadline) =>
-    unary(c, c.rescheduleAppointment, req, md, deadline),
-  );
-  c.record('reschedule', out);
+  const out = await c.send('reschedule', requestId, (rpc) => rpc.rescheduleAppointment, req);
   if (out.ok) {
     const a = out.res.appointment;
     if (a?.slotId !== to || a.status !== AppointmentStatus.APPOINTMENT_STATUS_CONFIRMED) {

@@ -4,9 +4,8 @@
  * shape of a logical call's outcome over its attempts.
  */
 import { type Metadata, status as Code, type ServiceError } from '@grpc/grpc-js';
+import { errorInfoReason } from '../../../bench/lib/grpc-calls';
 import type { BookingServiceClient } from '../../../src/gen/booking/v1/booking_service';
-import { ErrorInfo } from '../../../src/gen/google/rpc/error_details';
-import { Status } from '../../../src/gen/google/rpc/status';
 
 export const CHANNEL_OPTIONS = {
   // A restarted instance is found again quickly (the defaults back off up to two minutes).
@@ -29,18 +28,7 @@ export function callFailure(err: unknown): CallFailure {
     return { code: Code.UNKNOWN, reason: 'CLIENT_ERROR', message: String(err) };
   }
   const code = e.code;
-  let reason = Code[code] ?? String(code);
-  const raw = e.metadata?.get('grpc-status-details-bin')[0];
-  if (raw) {
-    try {
-      const st = Status.decode(typeof raw === 'string' ? Buffer.from(raw, 'binary') : raw);
-      for (const any of st.details) {
-        if (any.typeUrl.endsWith('google.rpc.ErrorInfo')) reason = ErrorInfo.decode(any.value).reason;
-      }
-    } catch {
-      // keep the code name
-    }
-  }
+  const reason = errorInfoReason(e) ?? Code[code] ?? String(code);
   return { code, reason, message: e.details ?? '' };
 }
 
@@ -75,22 +63,3 @@ export type Outcome<Res> =
     };
 
 export type Send<Res> = (client: BookingServiceClient, metadata: Metadata, deadline: Date) => Promise<Res>;
-
-export function unary<Req, Res>(
-  client: BookingServiceClient,
-  method: (
-    req: Req,
-    md: Metadata,
-    opts: { deadline: Date },
-    cb: (err: ServiceError | null, res: Res) => void,
-  ) => unknown,
-  req: Req,
-  md: Metadata,
-  deadline: Date,
-): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    method.call(client, req, md, { deadline }, (err: ServiceError | null, res: Res) =>
-      err ? reject(err) : resolve(res),
-    );
-  });
-}

@@ -1,3 +1,5 @@
+import { unaryCall, type UnaryMethod } from '../../../bench/lib/grpc-calls';
+import type { BookingServiceClient } from '../../../src/gen/booking/v1/booking_service';
 import type { Rng } from '../util';
 import { bump, sleep } from '../util';
 import { cancel, book, reschedule } from './bookings';
@@ -80,6 +82,20 @@ export class VirtualClient {
       case 'read':
         return read(this);
     }
+  }
+
+  /** One logical call of `kind` (its attempts: Traffic.call), its outcome counted in the stats. */
+  async send<Req, Res>(
+    kind: OpKind,
+    requestId: string | null,
+    method: (rpc: BookingServiceClient) => UnaryMethod<Req, Res>,
+    req: Req,
+  ): Promise<Outcome<Res>> {
+    const out = await this.t.call(kind, this.rng, requestId, (rpc, md, deadline) =>
+      unaryCall(rpc, method(rpc), req, md, deadline),
+    );
+    this.record(kind, out);
+    return out;
   }
 
   record(kind: OpKind, outcome: Outcome<unknown>): void {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type * as pb from '../../../src/gen/booking/v1/booking_service';
 import { AppointmentStatus } from '../../../src/gen/booking/v1/resources';
 import { sleep } from '../util';
-import { iso, unary } from './calls';
+import { iso } from './calls';
 import type { VirtualClient } from './client';
 
 export async function hold(c: VirtualClient): Promise<void> {
@@ -13,10 +13,7 @@ export async function hold(c: VirtualClient): Promise<void> {
   const requestId = randomUUID();
   const partySize = c.t.partyFor(c.rng, slotId);
   const req: pb.HoldSlotRequest = { slotId, userId, ttlSeconds, requestId, partySize };
-  const out = await c.t.call('hold', c.rng, requestId, (c, md, deadline) =>
-    unary(c, c.holdSlot, req, md, deadline),
-  );
-  c.record('hold', out);
+  const out = await c.send('hold', requestId, (rpc) => rpc.holdSlot, req);
   if (!out.ok) return; // an unknown hold just expires: nobody has its token
   const expireMs = out.res.expireTime?.getTime() ?? 0;
   const holdId = out.res.holdToken.split('.')[0] ?? '';
@@ -65,10 +62,7 @@ export async function confirm(c: VirtualClient): Promise<void> {
     requestId,
     partySize: 0,
   };
-  const out = await c.t.call('confirm', c.rng, requestId, (c, md, deadline) =>
-    unary(c, c.bookSlot, req, md, deadline),
-  );
-  c.record('confirm', out);
+  const out = await c.send('confirm', requestId, (rpc) => rpc.bookSlot, req);
   if (out.ok) {
     const a = out.res.appointment;
     if (
@@ -126,10 +120,7 @@ export async function release(c: VirtualClient): Promise<void> {
   if (!h) return;
   const req: pb.ReleaseHoldRequest = { holdToken: h.token, userId: c.truth.userId };
   // ReleaseHold has no request_id: it is idempotent by itself.
-  const out = await c.t.call('release', c.rng, null, (c, md, deadline) =>
-    unary(c, c.releaseHold, req, md, deadline),
-  );
-  c.record('release', out);
+  const out = await c.send('release', null, (rpc) => rpc.releaseHold, req);
   if (!out.ok && !out.unknown) {
     c.t.violation(
       'response',

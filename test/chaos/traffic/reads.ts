@@ -1,7 +1,6 @@
 /** The client's reads: available slots (for hints), one appointment read back, its whole list. */
 import type * as pb from '../../../src/gen/booking/v1/booking_service';
 import { AppointmentStatus, SlotStatus } from '../../../src/gen/booking/v1/resources';
-import { unary } from './calls';
 import type { VirtualClient } from './client';
 
 export async function read(c: VirtualClient): Promise<void> {
@@ -21,10 +20,7 @@ export async function readSlots(c: VirtualClient): Promise<void> {
     pageSize: 500,
     pageToken: '',
   };
-  const out = await c.t.call('read', c.rng, null, (c, md, deadline) =>
-    unary(c, c.listSlots, req, md, deadline),
-  );
-  c.record('read', out);
+  const out = await c.send('read', null, (rpc) => rpc.listSlots, req);
   if (out.ok) {
     const pool = new Set(c.t.options.slotIds);
     c.t.setHints(out.res.slots.map((s) => s.id).filter((id) => pool.has(id)));
@@ -37,10 +33,7 @@ export async function readOne(c: VirtualClient): Promise<void> {
   if (!picked) return;
   const [id, slotId] = picked;
   const req: pb.GetAppointmentRequest = { appointmentId: id };
-  const out = await c.t.call('read', c.rng, null, (c, md, deadline) =>
-    unary(c, c.getAppointment, req, md, deadline),
-  );
-  c.record('read', out);
+  const out = await c.send('read', null, (rpc) => rpc.getAppointment, req);
   if (!out.ok) {
     if (!out.unknown) c.contradicted(id, `GetAppointment failed with ${out.failure.reason}`, out.trail);
     return;
@@ -65,10 +58,7 @@ export async function readMine(c: VirtualClient): Promise<void> {
     pageSize: 100,
     pageToken: '',
   };
-  const out = await c.t.call('read', c.rng, null, (c, md, deadline) =>
-    unary(c, c.listAppointments, req, md, deadline),
-  );
-  c.record('read', out);
+  const out = await c.send('read', null, (rpc) => rpc.listAppointments, req);
   if (!out.ok) return;
   const listed = new Map(out.res.appointments.map((a) => [a.id, a.slotId]));
   for (const [id, slotId] of [...c.truth.appointments]) {

@@ -5,6 +5,7 @@
 import { serviceInput, timeOfDay } from '../../factories';
 import { api } from '../../support/file-app';
 import { MALFORMED_IDS, refused, useInvalidInputFixture } from '../../support/invalid-input';
+import { SERVICE_REFUSALS, type ServiceRefusal } from '../../support/service-refusals';
 
 useInvalidInputFixture();
 
@@ -32,40 +33,10 @@ describe('CreateService', () => {
     );
   });
 
-  it.each<[string, Parameters<typeof serviceInput>[0], string[]]>([
-    ['an empty name', { name: '' }, ['service.name']],
-    ['a blank name', { name: '  \t ' }, ['service.name']],
-    ['an unknown time zone', { timeZone: 'Mars/Olympus' }, ['service.time_zone']],
-    ['hours 25', { openingTime: timeOfDay(25) }, ['service.opening_time']],
-    ['minutes 60', { closingTime: timeOfDay(12, 60) }, ['service.closing_time']],
-    ['seconds 5', { openingTime: { hours: 9, minutes: 0, seconds: 5, nanos: 0 } }, ['service.opening_time']],
-    [
-      'closing before opening',
-      { openingTime: timeOfDay(17), closingTime: timeOfDay(9) },
-      ['service.closing_time'],
-    ],
-    [
-      'a negative price',
-      { price: { amountMinor: -4500, currencyCode: 'EUR' } },
-      ['service.price.amount_minor'],
-    ],
-    [
-      'a lowercase currency',
-      { price: { amountMinor: 1, currencyCode: 'eur' } },
-      ['service.price.currency_code'],
-    ],
-    [
-      'an unknown currency',
-      { price: { amountMinor: 1, currencyCode: 'ABC' } },
-      ['service.price.currency_code'],
-    ],
+  it.each<ServiceRefusal>([
+    ...SERVICE_REFUSALS,
     ['no price', { price: undefined }, ['service.price']],
     ['a 4-minute slot', { slotDurationMinutes: 4 }, ['service.slot_duration_minutes']],
-    [
-      'a slot longer than the opening hours',
-      { openingTime: timeOfDay(9), closingTime: timeOfDay(9, 30), slotDurationMinutes: 45 },
-      ['service.slot_duration_minutes'],
-    ],
   ])('refuses %s', async (_label, overrides, fields) => {
     await refused(() => api.createService({ service: serviceInput(overrides) }), fields);
   });

@@ -2,7 +2,6 @@
  * Principals and roles: what each role may do (requireRole), and which user a
  * call acts for and may see (actingUser, visibleUser).
  */
-import { DomainError } from '../../../src/domain/errors';
 import {
   actingUser,
   requireRole,
@@ -11,19 +10,9 @@ import {
   type Principal,
   type Role,
 } from '../../../src/domain/principal';
+import { domainErrorOf } from '../domain-error-of';
 
 const principal = (subject: string, ...roles: Role[]): Principal => ({ subject, roles: new Set(roles) });
-
-/** The DomainError `fn` throws (fails the test if it throws nothing or something else). */
-function domainError(fn: () => unknown): DomainError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(DomainError);
-    return err as DomainError;
-  }
-  throw new Error('expected a DomainError, nothing was thrown');
-}
 
 describe('requireRole', () => {
   it('admits a principal holding any of the allowed roles', () => {
@@ -33,7 +22,7 @@ describe('requireRole', () => {
   });
 
   it('refuses any other with ROLE_NOT_ALLOWED naming the required roles', () => {
-    const err = domainError(() => requireRole(principal('u', 'user'), ['admin'], 'CreateService'));
+    const err = domainErrorOf(() => requireRole(principal('u', 'user'), ['admin'], 'CreateService'));
     expect(err.reason).toBe('ROLE_NOT_ALLOWED');
     expect(err.metadata).toEqual({ required: 'admin' });
     expect(err.message).toContain('CreateService');
@@ -41,7 +30,7 @@ describe('requireRole', () => {
 
   it('refuses a principal without roles, whatever the RPC', () => {
     for (const allowed of [['admin'], ['service', 'user'], ['admin', 'service', 'user']] as Role[][]) {
-      expect(domainError(() => requireRole(principal('nobody'), allowed, 'X')).reason).toBe(
+      expect(domainErrorOf(() => requireRole(principal('nobody'), allowed, 'X')).reason).toBe(
         'ROLE_NOT_ALLOWED',
       );
     }
@@ -64,7 +53,7 @@ describe('actingUser', () => {
 
   it('a user may not act for another user (NOT_YOUR_USER)', () => {
     for (const other of ['bob', 'Alice', 'alice ', 'alice\u0000', '{"$ne":null}']) {
-      expect(domainError(() => actingUser(alice, other)).reason).toBe('NOT_YOUR_USER');
+      expect(domainErrorOf(() => actingUser(alice, other)).reason).toBe('NOT_YOUR_USER');
     }
   });
 
@@ -86,7 +75,7 @@ describe('actingUser', () => {
   it('a principal with admin and user roles acts only as itself', () => {
     const adminUser = principal('carol', 'admin', 'user');
     expect(actingUser(adminUser, '')).toBe('carol');
-    expect(domainError(() => actingUser(adminUser, 'bob')).reason).toBe('NOT_YOUR_USER');
+    expect(domainErrorOf(() => actingUser(adminUser, 'bob')).reason).toBe('NOT_YOUR_USER');
   });
 });
 

@@ -19,7 +19,7 @@ import {
   parseHoldSlot,
   parseListAppointments,
 } from '../../../src/rpc/requests';
-import { BAD_IDS, ID, violated } from './refusal';
+import { BAD_IDS, ID, violated, itTakesPageSizes } from './refusal';
 
 describe.each([
   [
@@ -141,13 +141,11 @@ describe('parseListAppointments', () => {
     expect(parse({}).status).toBeNull();
   });
 
-  it.each([
+  itTakesPageSizes(parse, [
     [0, 20],
     [100, 100],
     [101, 100],
-  ])('takes page_size %i as %i', (given, used) => {
-    expect(parse({ pageSize: given }).pageSize).toBe(used);
-  });
+  ]);
 
   it('reports every invalid field at once', () => {
     expect(violated(() => parse({ userId: 'a b', status: 7 as AppointmentStatus, pageSize: -5 }))).toEqual([

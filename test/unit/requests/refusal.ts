@@ -1,5 +1,6 @@
 /** Helpers shared by the request tests: what a refused request reports. */
-import { DomainError, type FieldViolation } from '../../../src/domain/errors';
+import { type DomainError, type FieldViolation } from '../../../src/domain/errors';
+import { domainErrorOf } from '../domain-error-of';
 
 export const ID = '65f0c0ffee0000000000abcd';
 
@@ -13,13 +14,7 @@ export const BAD_IDS: [string, string][] = [
 
 /** The DomainError `fn` throws. */
 export function refusal(fn: () => unknown): DomainError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(DomainError);
-    return err as DomainError;
-  }
-  throw new Error('expected the request to be refused, but it was accepted');
+  return domainErrorOf(fn, 'expected the request to be refused, but it was accepted');
 }
 
 /** The sorted fields an INVALID_ARGUMENT refusal of `fn` lists. */
@@ -38,4 +33,14 @@ export function violationList(fn: () => unknown): [string, string][] {
     `invalid request: ${err.violations.map((v: FieldViolation) => `${v.field}: ${v.description}`).join('; ')}`,
   );
   return err.violations.map((v) => [v.field, v.description]);
+}
+
+/** One test per [given, used] pair: `parse` takes page_size `given` as `used` (the default for 0, capped at the maximum). */
+export function itTakesPageSizes(
+  parse: (req: { pageSize: number }) => { pageSize: number },
+  cases: [given: number, used: number][],
+): void {
+  it.each(cases)('takes page_size %i as %i', (given, used) => {
+    expect(parse({ pageSize: given }).pageSize).toBe(used);
+  });
 }

@@ -15,7 +15,7 @@ import {
   parseSetSlotStatus,
 } from '../../../src/rpc/requests';
 import { localDate } from '../../factories';
-import { ID, violated } from './refusal';
+import { ID, violated, itTakesPageSizes } from './refusal';
 
 describe('parseGenerateSlots', () => {
   const parse = (req: Partial<GenerateSlotsRequest>) =>
@@ -120,13 +120,11 @@ describe('parseListSlots', () => {
     expect(parse({ status }).status).toBe(domain);
   });
 
-  it.each([
+  itTakesPageSizes(parse, [
     [0, 100],
     [500, 500],
     [501, 500],
-  ])('takes page_size %i as %i', (given, used) => {
-    expect(parse({ pageSize: given }).pageSize).toBe(used);
-  });
+  ]);
 
   it('refuses an end not after the start', () => {
     expect(violated(() => parse({ startTime: to, endTime: from }))).toEqual(['end_time']);
