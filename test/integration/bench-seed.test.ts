@@ -5,18 +5,12 @@
  */
 import { Types } from 'mongoose';
 import { GrowthSeeder } from '../../bench/lib/seed';
-import { createService, futureDate } from '../factories';
-import { invariantViolations, rpc, startTestApp, type Rpc, type TestApp } from '../support/harness';
+import { serviceWithSlots } from '../factories';
+import { invariantViolations } from '../support/harness';
+import { api, t, useFileApp } from '../support/file-app';
 import { eventually } from '../support/processes';
 
-let t: TestApp;
-let api: Rpc;
-
-beforeAll(async () => {
-  t = await startTestApp({ RECONCILER_ENABLED: 'false' });
-  api = rpc(t.client);
-});
-afterAll(() => t.stop());
+useFileApp({ RECONCILER_ENABLED: 'false' });
 
 type Doc = Record<string, unknown>;
 
@@ -46,25 +40,19 @@ function shapeDifferences(a: Doc, b: Doc): string[] {
 }
 
 it('writes slots, appointments and request ids shaped as the service writes them', async () => {
-  const service = await createService(api, {
-    timeZone: 'UTC',
-    openingTime: { hours: 8, minutes: 0, seconds: 0, nanos: 0 },
-    closingTime: { hours: 16, minutes: 0, seconds: 0, nanos: 0 },
-    slotDurationMinutes: 15,
-  });
-  const date = futureDate(40);
-  await api.generateSlots({ serviceId: service.id, startDate: date, endDate: date });
-  const { slots } = await api.listSlots({
-    serviceId: service.id,
-    startTime: undefined,
-    endTime: undefined,
-    status: 0,
-    pageSize: 10,
-    pageToken: '',
-  });
-  const booked = (await api.bookSlot({ slotId: slots[0]!.id, userId: 'alice', requestId: 'r-1' }))
+  const { service, slotIds } = await serviceWithSlots(
+    api,
+    {
+      timeZone: 'UTC',
+      openingTime: { hours: 8, minutes: 0, seconds: 0, nanos: 0 },
+      closingTime: { hours: 16, minutes: 0, seconds: 0, nanos: 0 },
+      slotDurationMinutes: 15,
+    },
+    40,
+  );
+  const booked = (await api.bookSlot({ slotId: slotIds[0]!, userId: 'alice', requestId: 'r-1' }))
     .appointment!;
-  const cancelled = (await api.bookSlot({ slotId: slots[1]!.id, userId: 'bob' })).appointment!;
+  const cancelled = (await api.bookSlot({ slotId: slotIds[1]!, userId: 'bob' })).appointment!;
   await api.cancelAppointment({ appointmentId: cancelled.id, userId: 'bob', reason: 'plans changed' });
 
   const db = t.db.db!;

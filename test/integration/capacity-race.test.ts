@@ -12,7 +12,8 @@
 import { status } from '@grpc/grpc-js';
 import type { BookSlotResponse } from '../../src/gen/booking/v1/booking_service';
 import { serviceWithSlots } from '../factories';
-import { decodeError, rpc, startTestApp, type TestApp } from '../support/harness';
+import { decodeError, rpc, type TestApp } from '../support/harness';
+import { useDescribeApp } from '../support/describe-app';
 import { placesSum, placesViolations, storedPlaces } from '../support/places';
 
 // 300 concurrent bookings with the gate off take 17-60 s per test on this 2-core machine, depending on what else
@@ -43,11 +44,7 @@ async function race(t: TestApp, slotId: string, party: (i: number) => number) {
 }
 
 describe(`${RACERS} concurrent bookings of one slot of ${CAPACITY} places, gate off`, () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({ BOOKING_LOCK_ENABLED: 'false', RECONCILER_ENABLED: 'false' });
-  });
-  afterAll(() => t.stop());
+  const t = useDescribeApp({ BOOKING_LOCK_ENABLED: 'false', RECONCILER_ENABLED: 'false' });
 
   it('takes exactly 20 places; every other answer is a clear refusal; ledger, claims and slot agree', async () => {
     const api = rpc(t.client);

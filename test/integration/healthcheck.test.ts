@@ -4,38 +4,19 @@
  * a port nobody listens on. The probe gets only what the container would
  * give it: the server's own PORT, BIND_HOST and TLS_* variables.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createTestPki, type TestPki } from '../support/certs';
 import { startTestApp, type TestApp } from '../support/harness';
+import { useDescribeApp } from '../support/describe-app';
+import { runEntryPoint } from '../support/entry-point-process';
 import { freePort } from '../../scripts/local-servers';
 
-const REPO = path.resolve(__dirname, '../..');
 const BASE_ENV = { RECONCILER_ENABLED: 'false', METRICS_ENABLED: 'false' };
 
-interface ProbeResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the probe with `env` (and PATH only) and waits for it to exit. */
-function runProbe(env: Record<string, string>): Promise<ProbeResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/healthcheck.ts'], {
-      cwd: REPO,
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const runProbe = (env: Record<string, string>) => runEntryPoint('src/healthcheck.ts', env);
 
 const SERVING = { code: 0, stdout: 'SERVING\n' };
 
@@ -46,11 +27,7 @@ beforeAll(() => {
 afterAll(() => pki?.remove());
 
 describe('plaintext server', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp(BASE_ENV);
-  });
-  afterAll(() => t?.stop());
+  const t = useDescribeApp(BASE_ENV);
 
   it('reports SERVING and exits 0', async () => {
     await expect(runProbe({ PORT: String(t.app.port), BIND_HOST: '127.0.0.1' })).resolves.toMatchObject(

@@ -10,17 +10,11 @@ import { status } from '@grpc/grpc-js';
 import { Types } from 'mongoose';
 import { SlotStatus } from '../../src/gen/booking/v1/resources';
 import { createService, futureDate, listAllSlots, serviceWithSlots } from '../factories';
-import { failure, rpc, startTestApp, type Rpc, type TestApp } from '../support/harness';
+import { failure } from '../support/harness';
+import { api, t, useFileApp } from '../support/file-app';
 import { openWatch } from '../support/watch-client';
 
-let t: TestApp;
-let api: Rpc;
-
-beforeAll(async () => {
-  t = await startTestApp({ RECONCILER_ENABLED: 'false' });
-  api = rpc(t.client);
-});
-afterAll(() => t.stop());
+useFileApp({ RECONCILER_ENABLED: 'false' });
 
 /** Every service ListServices returns, following page tokens. */
 async function listedIds(showDeleted: boolean): Promise<string[]> {

@@ -10,16 +10,10 @@ import { status } from '@grpc/grpc-js';
 import { Types } from 'mongoose';
 import type { Service } from '../../src/gen/booking/v1/resources';
 import { createService, timeOfDay } from '../factories';
-import { decodeError, rpc, startTestApp, type Rpc, type TestApp } from '../support/harness';
+import { decodeError } from '../support/harness';
+import { api, t, useFileApp } from '../support/file-app';
 
-let t: TestApp;
-let api: Rpc;
-
-beforeAll(async () => {
-  t = await startTestApp({ RECONCILER_ENABLED: 'false' });
-  api = rpc(t.client);
-});
-afterAll(() => t.stop());
+useFileApp({ RECONCILER_ENABLED: 'false' });
 
 describe('concurrent updates', () => {
   it('with one etag: exactly one applies, the others are ABORTED / SERVICE_CHANGED', async () => {

@@ -9,24 +9,10 @@ import { status } from '@grpc/grpc-js';
 import { Types } from 'mongoose';
 import type { Service } from '../../src/gen/booking/v1/resources';
 import { createService, timeOfDay } from '../factories';
-import {
-  failure,
-  rpc,
-  startTestApp,
-  violatedFields,
-  type DecodedError,
-  type Rpc,
-  type TestApp,
-} from '../support/harness';
+import { failure, violatedFields, type DecodedError, type Rpc } from '../support/harness';
+import { api, t, useFileApp } from '../support/file-app';
 
-let t: TestApp;
-let api: Rpc;
-
-beforeAll(async () => {
-  t = await startTestApp({ RECONCILER_ENABLED: 'false' });
-  api = rpc(t.client);
-});
-afterAll(() => t.stop());
+useFileApp({ RECONCILER_ENABLED: 'false' });
 
 const stored = (id: string) => t.db.collection('services').findOne({ _id: new Types.ObjectId(id) });
 

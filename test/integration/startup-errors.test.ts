@@ -4,45 +4,18 @@
  * database, Redis or port it cannot use. Each must exit non-zero with one
  * message on stderr that names the variable(s) to fix, and no stack trace.
  */
-import { spawn } from 'node:child_process';
 import * as net from 'node:net';
-import path from 'node:path';
 import ConnectionString from 'mongodb-connection-string-url';
 import mongoose from 'mongoose';
 import { startApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { mongoUriFor, requireEnv, uniqueDatabaseName } from '../support/harness';
+import { runEntryPoint } from '../support/entry-point-process';
 import { freePort } from '../../scripts/local-servers';
 
-const REPO = path.resolve(__dirname, '../..');
-
-interface Exit {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs src/main.ts with `env` (and PATH only) until it exits; SIGKILLed if it is still up after 50 s. */
-function runMain(env: Record<string, string>): Promise<Exit> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd: REPO,
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const guard = setTimeout(() => child.kill('SIGKILL'), 50_000);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(guard);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const runMain = (env: Record<string, string>) => runEntryPoint('src/main.ts', env, 50_000);
 
 /** A TCP listener on 127.0.0.1 holding a port, as another process would. */
 async function holdPort(): Promise<{ port: number; close(): Promise<void> }> {

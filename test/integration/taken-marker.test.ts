@@ -7,11 +7,25 @@
 import { Redis } from 'ioredis';
 import mongoose, { Types } from 'mongoose';
 import { serviceWithSlots } from '../factories';
-import { failure, requireEnv, rpc, startTestApp, type TestApp } from '../support/harness';
+import { failure, requireEnv, rpc, startTestApp, type Rpc, type TestApp } from '../support/harness';
 import { eventually } from '../support/processes';
 
 const TTL_MS = 1_500;
 const marker = (slotId: string): string => `booking:taken:slot:${slotId}`;
+
+/** Books `slotId` for `userId` as soon as it is bookable again: within a few marker TTLs, polling every 100 ms. */
+const bookOnceBookable = (api: Rpc, slotId: string, userId: string, what: string) =>
+  eventually(
+    async () => {
+      try {
+        await api.bookSlot({ slotId, userId });
+        return true;
+      } catch {
+        return undefined;
+      }
+    },
+    { timeoutMs: TTL_MS * 6, intervalMs: 100, what },
+  );
 
 describe('the slot-taken marker', () => {
   let t: TestApp;
@@ -93,17 +107,7 @@ describe('the slot-taken marker', () => {
     const freedAt = Date.now();
     expect((await failure(api.bookSlot({ slotId, userId: 'early' }))).reason).toBe('SLOT_UNAVAILABLE');
     // Once the marker's TTL has passed, the slot is bookable again.
-    await eventually(
-      async () => {
-        try {
-          await api.bookSlot({ slotId, userId: 'after-ttl' });
-          return true;
-        } catch {
-          return undefined;
-        }
-      },
-      { timeoutMs: TTL_MS * 6, intervalMs: 100, what: 'the slot to be bookable after the marker expired' },
-    );
+    await bookOnceBookable(api, slotId, 'after-ttl', 'the slot to be bookable after the marker expired');
     expect(Date.now() - freedAt).toBeGreaterThanOrEqual(TTL_MS - 200);
   });
 
@@ -127,17 +131,7 @@ describe('the slot-taken marker', () => {
     expect(outcomes.filter((o) => o === 'OK').length).toBe(confirmed);
     if (confirmed === 0) {
       // Nobody got it: the slot must be bookable now, or within the marker's TTL at most.
-      await eventually(
-        async () => {
-          try {
-            await api.bookSlot({ slotId, userId: 'after-race' });
-            return true;
-          } catch {
-            return undefined;
-          }
-        },
-        { timeoutMs: TTL_MS * 6, intervalMs: 100, what: 'the slot to be bookable after the race' },
-      );
+      await bookOnceBookable(api, slotId, 'after-race', 'the slot to be bookable after the race');
     } else {
       const ttl = await redis.pttl(marker(slotId));
       expect(ttl).toBeLessThanOrEqual(TTL_MS);

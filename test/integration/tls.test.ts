@@ -10,7 +10,8 @@ import * as protoLoader from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { BookingServiceClient } from '../../src/gen/booking/v1/booking_service';
 import { createTestPki, type TestPki } from '../support/certs';
-import { rpc, startTestApp, type TestApp } from '../support/harness';
+import { rpc } from '../support/harness';
+import { useDescribeApp } from '../support/describe-app';
 
 const BASE_ENV = { RECONCILER_ENABLED: 'false', METRICS_ENABLED: 'false' };
 
@@ -19,6 +20,13 @@ beforeAll(() => {
   pki = createTestPki();
 });
 afterAll(() => pki?.remove());
+
+/** The server's certificate and key (set once the PKI exists). */
+const serverTlsEnv = (): Record<string, string> => ({
+  ...BASE_ENV,
+  TLS_CERT_FILE: pki.server.certFile,
+  TLS_KEY_FILE: pki.server.keyFile,
+});
 
 const opened: grpc.Client[] = [];
 afterEach(() => {
@@ -71,15 +79,7 @@ async function listServicesCode(client: BookingServiceClient): Promise<number> {
 }
 
 describe('server TLS (TLS_CERT_FILE, TLS_KEY_FILE)', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({
-      ...BASE_ENV,
-      TLS_CERT_FILE: pki.server.certFile,
-      TLS_KEY_FILE: pki.server.keyFile,
-    });
-  });
-  afterAll(() => t?.stop());
+  const t = useDescribeApp(() => serverTlsEnv());
 
   it('serves a client that trusts the CA, by IP address and by host name', async () => {
     const creds = grpc.credentials.createSsl(pki.ca.cert);
@@ -112,16 +112,7 @@ describe('server TLS (TLS_CERT_FILE, TLS_KEY_FILE)', () => {
 });
 
 describe('mutual TLS (TLS_CLIENT_CA_FILE)', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({
-      ...BASE_ENV,
-      TLS_CERT_FILE: pki.server.certFile,
-      TLS_KEY_FILE: pki.server.keyFile,
-      TLS_CLIENT_CA_FILE: pki.ca.certFile,
-    });
-  });
-  afterAll(() => t?.stop());
+  const t = useDescribeApp(() => ({ ...serverTlsEnv(), TLS_CLIENT_CA_FILE: pki.ca.certFile }));
 
   it('serves a client presenting a certificate signed by the client CA', async () => {
     const creds = grpc.credentials.createSsl(pki.ca.cert, pki.client.key, pki.client.cert);

@@ -6,7 +6,7 @@
  * `changes` empty.
  */
 import { SlotStatus } from '../../src/gen/booking/v1/resources';
-import { createService, futureDate, timeOfDay } from '../factories';
+import { serviceWithSlots, timeOfDay } from '../factories';
 import { rpc, startTestApp, type Rpc, type TestApp } from '../support/harness';
 import { openWatch, strictlyIncreasing, type Watch, type WatchResponse } from '../support/watch-client';
 
@@ -51,23 +51,13 @@ const flat = (w: Watch): [number, string, SlotStatus, SlotStatus][] =>
     );
 
 async function allDayService(): Promise<{ serviceId: string; slotIds: string[] }> {
-  const service = await createService(api, {
+  const { service, slotIds } = await serviceWithSlots(api, {
     timeZone: 'UTC',
     openingTime: timeOfDay(0),
     closingTime: timeOfDay(24),
     slotDurationMinutes: 60,
   });
-  const date = futureDate(30);
-  await api.generateSlots({ serviceId: service.id, startDate: date, endDate: date });
-  const { slots } = await api.listSlots({
-    serviceId: service.id,
-    startTime: undefined,
-    endTime: undefined,
-    status: 0,
-    pageSize: 500,
-    pageToken: '',
-  });
-  return { serviceId: service.id, slotIds: slots.map((s) => s.id) };
+  return { serviceId: service.id, slotIds };
 }
 
 it('a batched subscriber behind by several changes gets them in one message; an old-style one gets one message each', async () => {

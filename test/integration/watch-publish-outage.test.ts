@@ -10,7 +10,7 @@
  */
 import { status as Code } from '@grpc/grpc-js';
 import { SlotStatus } from '../../src/gen/booking/v1/resources';
-import { createService, futureDate, timeOfDay } from '../factories';
+import { serviceWithSlots, timeOfDay } from '../factories';
 import { rpc, startTestApp, type Rpc, type TestApp } from '../support/harness';
 import { startPrivateRedis, type KillableServer } from '../support/processes';
 import {
@@ -51,23 +51,13 @@ const changesOf = (messages: readonly WatchResponse[]): [number, string, SlotSta
   );
 
 it('delivers every change made while Redis was away, or ends the stream resumably (and the resume delivers the rest)', async () => {
-  const service = await createService(api, {
+  const { service, slotIds } = await serviceWithSlots(api, {
     timeZone: 'UTC',
     openingTime: timeOfDay(0),
     closingTime: timeOfDay(24),
     slotDurationMinutes: 30,
   });
-  const date = futureDate(30);
-  await api.generateSlots({ serviceId: service.id, startDate: date, endDate: date });
-  const { slots } = await api.listSlots({
-    serviceId: service.id,
-    startTime: undefined,
-    endTime: undefined,
-    status: 0,
-    pageSize: 500,
-    pageToken: '',
-  });
-  expect(slots).toHaveLength(48);
+  expect(slotIds).toHaveLength(48);
 
   const watches: Watch[] = [];
   for (let i = 0; i < 6; i++) {
@@ -84,22 +74,22 @@ it('delivers every change made while Redis was away, or ends the stream resumabl
   // The burst: each slot LOCKED once, a few at a time; Redis is killed after the
   // first third and started again (same port, same data) a moment later.
   let outage: Promise<void> | undefined;
-  for (let i = 0; i < slots.length; i += 4) {
+  for (let i = 0; i < slotIds.length; i += 4) {
     if (i === 16) {
       await redis.kill();
       outage = new Promise((r) => setTimeout(r, 1_500)).then(() => redis.start());
     }
     await Promise.all(
-      slots
+      slotIds
         .slice(i, i + 4)
-        .map((s) => api.setSlotStatus({ slotId: s.id, status: SlotStatus.SLOT_STATUS_LOCKED })),
+        .map((slotId) => api.setSlotStatus({ slotId, status: SlotStatus.SLOT_STATUS_LOCKED })),
     );
     await new Promise((r) => setTimeout(r, 50));
   }
   await outage;
 
-  const expected = slots.map((s) => s.id).sort();
-  const complete = (w: Watch): boolean => changesOf(w.messages).length >= slots.length;
+  const expected = [...slotIds].sort();
+  const complete = (w: Watch): boolean => changesOf(w.messages).length >= slotIds.length;
   await until(() => watches.every((w) => complete(w) || w.ended), 'every subscriber complete or ended', {
     timeoutMs: 30_000,
     detail: () => watches.map((w) => w.describe()).join('\n'),
@@ -119,7 +109,7 @@ it('delivers every change made while Redis was away, or ends the stream resumabl
       );
       try {
         await resumed.waitFor(
-          (r) => seen.length + changesOf(r.messages).length >= slots.length,
+          (r) => seen.length + changesOf(r.messages).length >= slotIds.length,
           'the missed changes',
         );
         seen = [...seen, ...changesOf(resumed.messages)];

@@ -12,7 +12,8 @@
  */
 import { status as Code } from '@grpc/grpc-js';
 import { createService, futureDate, timeOfDay } from '../factories';
-import { rpc, startTestApp, type Rpc, type TestApp } from '../support/harness';
+import { rpc, type Rpc } from '../support/harness';
+import { useDescribeApp } from '../support/describe-app';
 import { openWatch, strictlyIncreasing, until, type Watch } from '../support/watch-client';
 
 /** A 24-hour service in UTC: `slotMinutes` gives 1440 / slotMinutes slots a day. */
@@ -35,11 +36,7 @@ const checkComplete = (w: Watch, expected: number) => {
 };
 
 describe('a watch subscriber that does not read (WATCH_BUFFER_LIMIT 50)', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({ RECONCILER_ENABLED: 'false', WATCH_BUFFER_LIMIT: '50' });
-  });
-  afterAll(() => t.stop());
+  const t = useDescribeApp({ RECONCILER_ENABLED: 'false', WATCH_BUFFER_LIMIT: '50' });
 
   it('is ended with RESOURCE_EXHAUSTED / SUBSCRIBER_TOO_SLOW, while a reading one gets every change', async () => {
     const api = rpc(t.client);
@@ -93,11 +90,7 @@ describe('a watch subscriber that does not read (WATCH_BUFFER_LIMIT 50)', () => 
 });
 
 describe('a burst of changes (default WATCH_BUFFER_LIMIT)', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({ RECONCILER_ENABLED: 'false' });
-  });
-  afterAll(() => t.stop());
+  const t = useDescribeApp({ RECONCILER_ENABLED: 'false' });
 
   // One GenerateSlots of 4 days of 5-minute slots publishes 1,152 events at
   // once; a subscriber that reads must not be taken for a slow one.

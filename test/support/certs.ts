@@ -33,6 +33,16 @@ const openssl = (dir: string, args: string[]): void => {
 };
 
 const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+/** `openssl req` arguments for a new EC key in `<name>.key`, for the subject CN=`cn`. */
+const newKeyFor = (name: string, cn: string): string[] => [
+  'req',
+  ...EC_KEY,
+  '-keyout',
+  `${name}.key`,
+  '-subj',
+  `/CN=${cn}`,
+];
+const VALID_FOR_A_DAY = ['-days', '1'];
 
 function pair(dir: string, name: string): KeyPair {
   const keyFile = path.join(dir, `${name}.key`);
@@ -51,17 +61,11 @@ function pair(dir: string, name: string): KeyPair {
 
 function makeCa(dir: string, name: string, cn: string): KeyPair {
   openssl(dir, [
-    'req',
+    ...newKeyFor(name, cn),
     '-x509',
-    ...EC_KEY,
-    '-keyout',
-    `${name}.key`,
     '-out',
     `${name}.crt`,
-    '-days',
-    '1',
-    '-subj',
-    `/CN=${cn}`,
+    ...VALID_FOR_A_DAY,
     '-addext',
     'basicConstraints=critical,CA:TRUE',
     '-addext',
@@ -72,17 +76,7 @@ function makeCa(dir: string, name: string, cn: string): KeyPair {
 
 function makeLeaf(dir: string, name: string, cn: string, ca: string, extensions: string): KeyPair {
   writeFileSync(path.join(dir, `${name}.ext`), extensions);
-  openssl(dir, [
-    'req',
-    '-new',
-    ...EC_KEY,
-    '-keyout',
-    `${name}.key`,
-    '-out',
-    `${name}.csr`,
-    '-subj',
-    `/CN=${cn}`,
-  ]);
+  openssl(dir, [...newKeyFor(name, cn), '-new', '-out', `${name}.csr`]);
   openssl(dir, [
     'x509',
     '-req',
@@ -95,8 +89,7 @@ function makeLeaf(dir: string, name: string, cn: string, ca: string, extensions:
     '-CAcreateserial',
     '-out',
     `${name}.crt`,
-    '-days',
-    '1',
+    ...VALID_FOR_A_DAY,
     '-extfile',
     `${name}.ext`,
   ]);

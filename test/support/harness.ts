@@ -4,13 +4,19 @@
  * REDIS_URL), each app on a database of its own, and a real gRPC client.
  */
 import { randomBytes } from 'node:crypto';
-import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import {
+  credentials,
+  Metadata,
+  type CallOptions,
+  type ClientUnaryCall,
+  type ServiceError,
+} from '@grpc/grpc-js';
 import ConnectionString from 'mongodb-connection-string-url';
 import mongoose, { type Connection } from 'mongoose';
 import { startApp, type RunningApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import * as pb from '../../src/gen/booking/v1/booking_service';
-import { BookingServiceClient } from '../../src/gen/booking/v1/booking_service';
+import { BookingServiceClient, BookingServiceService } from '../../src/gen/booking/v1/booking_service';
 import { createLogger, type Logger } from '../../src/logger';
 
 // Kept importable from here, where every test file imports them from.
@@ -87,11 +93,13 @@ export async function startTestApp(
   };
 }
 
-type UnaryMethod<Req, Res> = (
+/** A unary method of the generated client, in its form with call options. */
+export type UnaryMethod<Req, Res> = (
   request: Req,
   metadata: Metadata,
+  options: Partial<CallOptions>,
   callback: (err: ServiceError | null, res: Res) => void,
-) => unknown;
+) => ClientUnaryCall;
 
 /** Calls a unary method of the generated client and returns a promise. */
 export function call<Req, Res>(
@@ -99,11 +107,25 @@ export function call<Req, Res>(
   method: UnaryMethod<Req, Res>,
   request: Req,
   metadata = new Metadata(),
+  options: Partial<CallOptions> = {},
 ): Promise<Res> {
   return new Promise((resolve, reject) => {
-    method.call(client, request, metadata, (err, res) => (err ? reject(err) : resolve(res)));
+    method.call(client, request, metadata, options, (err, res) => (err ? reject(err) : resolve(res)));
   });
 }
+
+type ServiceDefinition = typeof BookingServiceService;
+/** The names of the service's unary methods (WatchSlotAvailability streams). */
+type Unary = {
+  [K in keyof ServiceDefinition]: ServiceDefinition[K]['responseStream'] extends false ? K : never;
+}[keyof ServiceDefinition];
+type RequestOf<K extends Unary> = ReturnType<ServiceDefinition[K]['requestDeserialize']>;
+type ResponseOf<K extends Unary> = ReturnType<ServiceDefinition[K]['responseDeserialize']>;
+
+/** The promise-returning facade of `rpc`: one function per unary method, taking a partial request. */
+export type Rpc = {
+  [K in Unary]: (request: pb.DeepPartial<RequestOf<K>>, metadata?: Metadata) => Promise<ResponseOf<K>>;
+};
 
 interface MessageFns<T> {
   fromPartial(object: pb.DeepPartial<T>): T;
@@ -111,65 +133,27 @@ interface MessageFns<T> {
 
 /**
  * Builds a promise-returning facade: `rpc(client).bookSlot({ slotId, userId })`.
- * Requests are partial: unset fields take their proto3 defaults.
+ * Requests are partial: unset fields take their proto3 defaults. Each unary
+ * method of the service is there, its request message (`<Method>Request`)
+ * found by name.
  */
-export function rpc(client: BookingServiceClient) {
-  const bind =
-    <Req, Res>(method: UnaryMethod<Req, Res>, type: MessageFns<Req>) =>
-    (request: pb.DeepPartial<Req>, metadata?: Metadata): Promise<Res> =>
-      call(client, method, type.fromPartial(request), metadata);
-  return {
-    createService: bind<pb.CreateServiceRequest, pb.CreateServiceResponse>(
-      client.createService,
-      pb.CreateServiceRequest,
-    ),
-    getService: bind<pb.GetServiceRequest, pb.GetServiceResponse>(client.getService, pb.GetServiceRequest),
-    listServices: bind<pb.ListServicesRequest, pb.ListServicesResponse>(
-      client.listServices,
-      pb.ListServicesRequest,
-    ),
-    updateService: bind<pb.UpdateServiceRequest, pb.UpdateServiceResponse>(
-      client.updateService,
-      pb.UpdateServiceRequest,
-    ),
-    deleteService: bind<pb.DeleteServiceRequest, pb.DeleteServiceResponse>(
-      client.deleteService,
-      pb.DeleteServiceRequest,
-    ),
-    generateSlots: bind<pb.GenerateSlotsRequest, pb.GenerateSlotsResponse>(
-      client.generateSlots,
-      pb.GenerateSlotsRequest,
-    ),
-    listSlots: bind<pb.ListSlotsRequest, pb.ListSlotsResponse>(client.listSlots, pb.ListSlotsRequest),
-    setSlotStatus: bind<pb.SetSlotStatusRequest, pb.SetSlotStatusResponse>(
-      client.setSlotStatus,
-      pb.SetSlotStatusRequest,
-    ),
-    bookSlot: bind<pb.BookSlotRequest, pb.BookSlotResponse>(client.bookSlot, pb.BookSlotRequest),
-    cancelAppointment: bind<pb.CancelAppointmentRequest, pb.CancelAppointmentResponse>(
-      client.cancelAppointment,
-      pb.CancelAppointmentRequest,
-    ),
-    getAppointment: bind<pb.GetAppointmentRequest, pb.GetAppointmentResponse>(
-      client.getAppointment,
-      pb.GetAppointmentRequest,
-    ),
-    listAppointments: bind<pb.ListAppointmentsRequest, pb.ListAppointmentsResponse>(
-      client.listAppointments,
-      pb.ListAppointmentsRequest,
-    ),
-    holdSlot: bind<pb.HoldSlotRequest, pb.HoldSlotResponse>(client.holdSlot, pb.HoldSlotRequest),
-    releaseHold: bind<pb.ReleaseHoldRequest, pb.ReleaseHoldResponse>(
-      client.releaseHold,
-      pb.ReleaseHoldRequest,
-    ),
-    rescheduleAppointment: bind<pb.RescheduleAppointmentRequest, pb.RescheduleAppointmentResponse>(
-      client.rescheduleAppointment,
-      pb.RescheduleAppointmentRequest,
-    ),
-  };
+export function rpc(client: BookingServiceClient): Rpc {
+  const unary = (Object.keys(BookingServiceService) as (keyof ServiceDefinition)[]).filter(
+    (name): name is Unary => !BookingServiceService[name].responseStream,
+  );
+  const messages = pb as unknown as Record<string, MessageFns<unknown>>;
+  return Object.fromEntries(
+    unary.map((name) => {
+      const type = messages[`${name[0]!.toUpperCase()}${name.slice(1)}Request`]!;
+      const method = client[name] as UnaryMethod<unknown, unknown>;
+      return [
+        name,
+        (request: pb.DeepPartial<unknown>, metadata?: Metadata) =>
+          call(client, method, type.fromPartial(request), metadata),
+      ];
+    }),
+  ) as Rpc;
 }
-export type Rpc = ReturnType<typeof rpc>;
 
 /** Number of documents in each collection of the app's database. */
 export async function countDocuments(

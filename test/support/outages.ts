@@ -2,29 +2,18 @@
  * Helpers of the outage tests (test/integration/outages/): calls with a
  * deadline, outcomes instead of throws, and a race of bookings for one slot.
  */
-import { Metadata, type CallOptions, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
+import { Metadata } from '@grpc/grpc-js';
 import type { BookingServiceClient } from '../../src/gen/booking/v1/booking_service';
-import { decodeError, type Rpc } from './harness';
-
-export type UnaryWithOptions<Req, Res> = (
-  request: Req,
-  metadata: Metadata,
-  options: Partial<CallOptions>,
-  callback: (err: ServiceError | null, res: Res) => void,
-) => ClientUnaryCall;
+import { call, decodeError, type Rpc, type UnaryMethod } from './harness';
 
 /** A unary call with a deadline `ms` from now. */
 export function callWithin<Req, Res>(
   client: BookingServiceClient,
-  method: UnaryWithOptions<Req, Res>,
+  method: UnaryMethod<Req, Res>,
   request: Req,
   ms: number,
 ): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    method.call(client, request, new Metadata(), { deadline: Date.now() + ms }, (err, res) =>
-      err ? reject(err) : resolve(res),
-    );
-  });
+  return call(client, method, request, new Metadata(), { deadline: Date.now() + ms });
 }
 
 /** The outcome of a call instead of a throw: the response, or the decoded status. */

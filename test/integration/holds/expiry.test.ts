@@ -16,6 +16,7 @@ import {
   type Rpc,
   type TestApp,
 } from '../../support/harness';
+import { useDescribeApp } from '../../support/describe-app';
 import { holdIdOf, newUser, oid, storeOf, waitUntilPast } from '../../support/holds';
 
 describe('hold expiry (confirm margin 200 ms, no background reconciler)', () => {
@@ -158,11 +159,7 @@ describe('hold expiry (confirm margin 200 ms, no background reconciler)', () => 
 });
 
 describe('a hold with less than the confirm margin left (margin 5 s)', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({ HOLD_CONFIRM_MARGIN_MS: '5000', RECONCILER_ENABLED: 'false' });
-  });
-  afterAll(() => t.stop());
+  const t = useDescribeApp({ HOLD_CONFIRM_MARGIN_MS: '5000', RECONCILER_ENABLED: 'false' });
 
   it('cannot be confirmed any more: HOLD_EXPIRED, and the slot stays held', async () => {
     const api = rpc(t.client);

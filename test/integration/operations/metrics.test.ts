@@ -5,7 +5,8 @@
 import { get } from 'node:http';
 import { Types } from 'mongoose';
 import { serviceWithSlots } from '../../factories';
-import { failure, rpc, startTestApp, type TestApp } from '../../support/harness';
+import { failure, rpc } from '../../support/harness';
+import { useDescribeApp } from '../../support/describe-app';
 import { openWatch, until } from '../../support/watch-client';
 
 function scrape(port: number): Promise<string> {
@@ -34,11 +35,7 @@ function sample(body: string, name: string, labels: Record<string, string> = {})
 }
 
 describe('metrics', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({ RECONCILER_ENABLED: 'false', RECONCILER_GRACE_MS: '0' });
-  });
-  afterAll(() => t.stop());
+  const t = useDescribeApp({ RECONCILER_ENABLED: 'false', RECONCILER_GRACE_MS: '0' });
 
   it('serves Prometheus metrics on a port of its own that change as calls are made', async () => {
     const api = rpc(t.client);

@@ -9,7 +9,14 @@ import mongoose, { type Connection } from 'mongoose';
 import * as pb from '../../../src/gen/booking/v1/booking_service';
 import type { ClaimDoc } from '../../../src/infra/mongo/models';
 import { serviceWithSlots } from '../../factories';
-import { invariantViolations, rpc, startTestApp, type Rpc, type TestApp } from '../../support/harness';
+import {
+  invariantViolations,
+  rpc,
+  startTestApp,
+  type Rpc,
+  type TestApp,
+  type UnaryMethod,
+} from '../../support/harness';
 import { eventually, startPrivateFerretdb, type KillableServer } from '../../support/processes';
 import { callWithin, settle } from '../../support/outages';
 import { oid } from '../../support/ids';
@@ -51,32 +58,16 @@ describe('database outage', () => {
     const outcomes = await Promise.all(inflight);
 
     // Calls made while it is down (with the 3 s deadline a client would use).
+    const whileDown = <Req, Res>(method: UnaryMethod<Req, Res>, request: Req) =>
+      settle(callWithin(t.client, method, request, 3_000));
     const down = [
       await bookWithin(slotIds[14]!, 'during', 3_000),
-      await settle(
-        callWithin(
-          t.client,
-          t.client.getService,
-          pb.GetServiceRequest.fromPartial({ serviceId: service.id }),
-          3_000,
-        ),
+      await whileDown(t.client.getService, pb.GetServiceRequest.fromPartial({ serviceId: service.id })),
+      await whileDown(
+        t.client.cancelAppointment,
+        pb.CancelAppointmentRequest.fromPartial({ appointmentId: booked.id, userId: 'before' }),
       ),
-      await settle(
-        callWithin(
-          t.client,
-          t.client.cancelAppointment,
-          pb.CancelAppointmentRequest.fromPartial({ appointmentId: booked.id, userId: 'before' }),
-          3_000,
-        ),
-      ),
-      await settle(
-        callWithin(
-          t.client,
-          t.client.listSlots,
-          pb.ListSlotsRequest.fromPartial({ serviceId: service.id }),
-          3_000,
-        ),
-      ),
+      await whileDown(t.client.listSlots, pb.ListSlotsRequest.fromPartial({ serviceId: service.id })),
     ];
     // UNAVAILABLE within the 1 s server-selection timeout (or the client's deadline on a crawling machine).
     const downCodes = down.map((r) => ('err' in r ? r.err.code : status.OK));

@@ -4,16 +4,13 @@
 import { status } from '@grpc/grpc-js';
 import * as pb from '../../../src/gen/booking/v1/booking_service';
 import { serviceWithSlots } from '../../factories';
-import { decodeError, invariantViolations, rpc, startTestApp, type TestApp } from '../../support/harness';
+import { decodeError, invariantViolations, rpc } from '../../support/harness';
+import { useDescribeApp } from '../../support/describe-app';
 import { eventually } from '../../support/processes';
 import { callWithin } from '../../support/outages';
 
 describe('client deadline', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({ RECONCILER_ENABLED: 'false' });
-  });
-  afterAll(() => t.stop());
+  const t = useDescribeApp({ RECONCILER_ENABLED: 'false' });
 
   it('a BookSlot with a tiny deadline gets DEADLINE_EXCEEDED, and the server stays healthy', async () => {
     const api = rpc(t.client);

@@ -4,17 +4,14 @@
  */
 import { status as Code } from '@grpc/grpc-js';
 import { serviceWithSlots } from '../../factories';
-import { rpc, startTestApp, type TestApp } from '../../support/harness';
+import { rpc } from '../../support/harness';
+import { useDescribeApp } from '../../support/describe-app';
 import { openWatch } from '../../support/watch-client';
 import { NOTHING, statsReach } from '../../support/watch-app';
 
 describe('WatchSlotAvailability when the server shuts down', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    // A long grace period: streams must end because the server ends them, not because it cuts them.
-    t = await startTestApp({ RECONCILER_ENABLED: 'false', SHUTDOWN_GRACE_MS: '20000' });
-  });
-  afterAll(() => t.stop());
+  // A long grace period: streams must end because the server ends them, not because it cuts them.
+  const t = useDescribeApp({ RECONCILER_ENABLED: 'false', SHUTDOWN_GRACE_MS: '20000' });
 
   it('ends every open stream with UNAVAILABLE, reason SHUTTING_DOWN, and drains', async () => {
     const api = rpc(t.client);
