@@ -25,9 +25,11 @@ export type SubscriberJob =
       batch: boolean;
       /** Decode every message in full with the generated code, not only its revisions. */
       fullDecode: boolean;
+      /** HTTP/2 flow-control window of each connection (and stream), bytes. */
+      clientWindow: number;
     }
   | { kind: 'progress' }
-  | { kind: 'collect'; revisions: number[]; publishedAt: number[] };
+  | { kind: 'collect'; revisions: number[]; publishedAt: number[]; measuredFrom: number };
 
 export interface SubscriberResult {
   streams: number;
@@ -39,7 +41,12 @@ export interface SubscriberResult {
   firstAt: number;
   lastAt: number;
   ended: Record<string, number>;
+  /** Commit-to-delivery of the changes published in the measured seconds. */
   delays: HistogramJson;
+  /** The same of the changes published before (the warm-up). */
+  warmupDelays: HistogramJson;
+  /** All delays by the second of the run the change was published in (warm-up vs steady state). */
+  delaysBySecond: HistogramJson[];
 }
 
 const clients: BookingServiceClient[] = [];
@@ -73,7 +80,10 @@ function open(job: Extract<SubscriberJob, { kind: 'open' }>): { opened: number }
     batchChanges: job.batch,
   });
   for (let i = 0; i < job.count; i++) {
-    if (i % job.perChannel === 0) clients.push(newClient(job.target, clients.length));
+    if (i % job.perChannel === 0)
+      clients.push(
+        newClient(job.target, clients.length, { 'grpc-node.flow_control_window': job.clientWindow }),
+      );
     const client = clients[clients.length - 1]!;
     const stream = job.fullDecode
       ? client.watchSlotAvailability(request)
@@ -111,13 +121,19 @@ function collect(job: Extract<SubscriberJob, { kind: 'collect' }>): SubscriberRe
   const publishedAt = new Map<number, number>();
   job.revisions.forEach((r, i) => publishedAt.set(r, job.publishedAt[i]!));
   const delays = new Histogram();
+  const warmupDelays = new Histogram();
+  const bySecond: Histogram[] = [];
+  const t0 = Math.min(...job.publishedAt);
   let unmatched = 0;
   let firstAt = Infinity;
   let lastAt = 0;
   for (let i = 0; i < received; i++) {
     const t = publishedAt.get(revs[i]!);
     if (t === undefined) unmatched += 1;
-    else delays.record(times[i]! - t);
+    else {
+      (t >= job.measuredFrom ? delays : warmupDelays).record(times[i]! - t);
+      (bySecond[Math.floor((t - t0) / 1000)] ??= new Histogram()).record(times[i]! - t);
+    }
     firstAt = Math.min(firstAt, times[i]!);
     lastAt = Math.max(lastAt, times[i]!);
   }
@@ -134,6 +150,8 @@ function collect(job: Extract<SubscriberJob, { kind: 'collect' }>): SubscriberRe
     lastAt,
     ended: { ...ended },
     delays: delays.toJSON(),
+    warmupDelays: warmupDelays.toJSON(),
+    delaysBySecond: Array.from(bySecond, (h) => (h ?? new Histogram()).toJSON()),
   };
 }
 

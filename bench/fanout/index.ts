@@ -1,16 +1,20 @@
 /**
  * `npm run bench -- --fanout [--quick] [--baseline=<checkout>] [--profile] [--no-build] [--sizes=1000x50,10000x10]
- * [--seconds=20] [--window=<ms>] [--full-decode]`: the watch fan-out alone.
+ * [--seconds=20] [--warmup=3] [--window=<ms>] [--full-decode] [--client-window=<bytes>]`: the watch
+ * fan-out alone.
  *
  * Changes are published at a fixed rate straight into Redis with the service's own publisher
  * (RedisSlotEventLog.publish, the Lua script every instance runs), so the server under test
- * only reads and fans out, as for changes made through another instance. They go to N
+ * only reads and fans out, as for changes made through another instance. The first --warmup seconds
+ * of changes are delivered and counted like the others, but their latencies are reported apart
+ * (`warmupCommitToDeliveryMs`): a freshly started server's first passes run cold code. They go to N
  * WatchSlotAvailability streams spread over four subscriber processes (bench/fanout-subscriber.ts).
  * With --baseline, the same runs go against the server of another checkout (its dist/, built
  * here), back to back in one run, before ours. Every stream asks for batch_changes. --window sets the
  * servers' WATCH_BATCH_WINDOW_MS (a checkout without the setting ignores it); without it each server
  * runs its default. Subscribers read only the type and revisions of each message
- * (fanout/watch-revisions.ts) unless --full-decode. Writes bench/results/<stamp>.json.
+ * (fanout/watch-revisions.ts) unless --full-decode; each of their connections (250 streams) has an
+ * HTTP/2 flow-control window of --client-window bytes (1 MiB, grpc-java's default; grpc-js's is 64 KiB). Writes bench/results/<stamp>.json.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -58,6 +62,7 @@ export async function fanoutMain(argv: string[]): Promise<void> {
             profile: opts.profile,
             windowMs: opts.windowMs,
             fullDecode: opts.fullDecode,
+            clientWindow: opts.clientWindow,
           });
         } catch (err) {
           log(`${key} ${co.label} FAILED: ${err instanceof Error ? err.message : String(err)}`);

@@ -26,13 +26,23 @@ export function syntheticSlots(serviceId: string): SlotRecord[] {
   );
 }
 
-/** Publishes size.perSecond changes a second for size.seconds; the revisions and publish times of those that landed. */
+/**
+ * Publishes size.perSecond changes a second for size.warmupSeconds + size.seconds; the revisions and
+ * publish times of those that landed, and when the measured seconds began.
+ */
 export async function publishAtRate(
   publisher: RedisSlotEventLog,
   slots: SlotRecord[],
   size: Size,
-): Promise<{ revisions: number[]; publishedAt: number[]; failed: number; pubStart: number; pubEnd: number }> {
-  const total = Math.round(size.perSecond * size.seconds);
+): Promise<{
+  revisions: number[];
+  publishedAt: number[];
+  failed: number;
+  pubStart: number;
+  pubEnd: number;
+  measuredFrom: number;
+}> {
+  const total = Math.round(size.perSecond * (size.warmupSeconds + size.seconds));
   const intervalMs = 1000 / size.perSecond;
   const revisions: number[] = [];
   const publishedAt: number[] = [];
@@ -59,5 +69,12 @@ export async function publishAtRate(
   }
   await Promise.all(inFlight);
   const pubEnd = wallNow();
-  return { revisions, publishedAt, failed, pubStart, pubEnd };
+  return {
+    revisions,
+    publishedAt,
+    failed,
+    pubStart,
+    pubEnd,
+    measuredFrom: pubStart + size.warmupSeconds * 1000,
+  };
 }

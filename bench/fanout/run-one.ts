@@ -32,6 +32,7 @@ export async function runOne(
     profile: boolean;
     windowMs: number | null;
     fullDecode: boolean;
+    clientWindow: number;
   },
 ): Promise<Record<string, unknown>> {
   const name = `${co.label}-${size.subscribers}x${size.perSecond}`;
@@ -95,6 +96,7 @@ export async function runOne(
             perChannel: PER_CHANNEL,
             batch: true,
             fullDecode: env.fullDecode,
+            clientWindow: env.clientWindow,
           },
           120_000,
         );
@@ -133,7 +135,11 @@ export async function runOne(
       ...(redisPid ? { redis: [redisPid] } : {}),
     }));
     const cpuStart = meter.sample();
-    const { revisions, publishedAt, failed, pubStart, pubEnd } = await publishAtRate(publisher, slots, size);
+    const { revisions, publishedAt, failed, pubStart, pubEnd, measuredFrom } = await publishAtRate(
+      publisher,
+      slots,
+      size,
+    );
     // Drain: until every stream has every change, or nothing moves for 5 s.
     const expected = revisions.length * n;
     let received = -1;
@@ -153,10 +159,17 @@ export async function runOne(
       profile = summarizeProfile(file, 15);
     }
     const rs = await Promise.all(
-      subs.map((w) => w.run<SubscriberResult>({ kind: 'collect', revisions, publishedAt }, 120_000)),
+      subs.map((w) =>
+        w.run<SubscriberResult>({ kind: 'collect', revisions, publishedAt, measuredFrom }, 120_000),
+      ),
     );
     const delivered = rs.reduce((a, r) => a + r.received, 0);
     const delays = mergeAll(rs.map((r) => r.delays));
+    const warmup = mergeAll(rs.map((r) => r.warmupDelays));
+    const seconds = Math.max(...rs.map((r) => r.delaysBySecond.length));
+    const p99BySecondMs = Array.from({ length: seconds }, (_, i) =>
+      round(mergeAll(rs.flatMap((r) => r.delaysBySecond[i] ?? [])).quantile(0.99)),
+    );
     const lastAt = Math.max(...rs.map((r) => r.lastAt));
     const ended: Record<string, number> = {};
     for (const r of rs) for (const [k, v] of Object.entries(r.ended)) ended[k] = (ended[k] ?? 0) + v;
@@ -168,8 +181,10 @@ export async function runOne(
       refusedWhileOpening: refused,
       changesPerSecond: size.perSecond,
       seconds: size.seconds,
+      warmupSeconds: size.warmupSeconds,
       batchWindowMs: env.windowMs ?? 'server default',
       subscriberDecode: env.fullDecode ? 'full (generated code)' : 'revisions only',
+      subscriberConnectionWindowBytes: env.clientWindow,
       openStreamsS: round(openS, 2),
       published: revisions.length,
       publishFailed: failed,
@@ -186,6 +201,12 @@ export async function runOne(
         p99: round(delays.quantile(0.99)),
         max: round(delays.max),
       },
+      warmupCommitToDeliveryMs: {
+        p50: round(warmup.quantile(0.5)),
+        p99: round(warmup.quantile(0.99)),
+        max: round(warmup.max),
+      },
+      p99BySecondMs,
       deliveriesPerS: round(delivered / Math.max(0.001, (lastAt - pubStart) / 1000), 0),
       serverCpuS: round(cpuMs / 1000, 2),
       serverCpuUsPerDelivery: delivered ? round((cpuMs * 1000) / delivered, 2) : null,

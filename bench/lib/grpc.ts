@@ -1,5 +1,5 @@
 /** The gRPC side of the load: clients, a promise wrapper, and error reasons. */
-import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { credentials, Metadata, type ChannelOptions, type ServiceError } from '@grpc/grpc-js';
 import { BookingServiceClient, ListServicesRequest } from '../../src/gen/booking/v1/booking_service';
 import { errorInfoReason, unaryCall, type UnaryMethod } from './grpc-calls';
 import { sleep } from './stats';
@@ -10,11 +10,12 @@ export { BookingServiceClient };
  * A client with its own connection (`use_local_subchannel_pool`), so that
  * several clients in one process spread calls over several HTTP/2 connections.
  */
-export function newClient(target: string, tag = 0): BookingServiceClient {
+export function newClient(target: string, tag = 0, options: ChannelOptions = {}): BookingServiceClient {
   return new BookingServiceClient(target, credentials.createInsecure(), {
     'grpc.use_local_subchannel_pool': 1,
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
     'grpc.bench_tag': tag,
+    ...options,
   });
 }
 
