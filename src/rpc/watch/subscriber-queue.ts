@@ -36,7 +36,7 @@ export interface SubscriberQueueSettings {
  * per batch, not one per change. Others get one message per change, as before.
  */
 export class SubscriberQueue {
-  private readonly queue: Queued[] = [];
+  private queue: Queued[] = [];
   private blocked = false;
   /** A batched client's change message not yet handed to HTTP/2. */
   private inFlight = false;
@@ -101,7 +101,8 @@ export class SubscriberQueue {
       if (this.batch && isChange(head)) {
         let n = 1;
         while (n < this.queue.length && n < MAX_CHANGES_PER_MESSAGE && isChange(this.queue[n]!)) n += 1;
-        const events = this.queue.splice(0, n) as SlotEvent[];
+        // Usually the whole queue: taken as it is rather than copied out.
+        const events = (n === this.queue.length ? this.take() : this.queue.splice(0, n)) as SlotEvent[];
         const bytes = n === 1 ? encodedChange(head, this.observeLag) : encodedBatch(events, this.observeLag);
         this.inFlight = true;
         // What queues until HTTP/2 has taken this message goes out as the next one.
@@ -119,7 +120,14 @@ export class SubscriberQueue {
         });
       }
     }
-    if (this.queue.length < this.settings.bufferLimit / 2) for (const w of this.roomWaiters.splice(0)) w();
+    if (this.roomWaiters.length > 0 && this.queue.length < this.settings.bufferLimit / 2)
+      for (const w of this.roomWaiters.splice(0)) w();
+  }
+
+  private take(): Queued[] {
+    const all = this.queue;
+    this.queue = [];
+    return all;
   }
 
   /** A heartbeat carrying `revision` when nothing was sent for `heartbeatMs` and nothing waits. */
