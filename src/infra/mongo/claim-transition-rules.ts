@@ -1,12 +1,4 @@
-import {
-  canCancel,
-  canConfirmHold,
-  canMove,
-  canReleaseHold,
-  hasMoveToComplete,
-  holdHasExpired,
-  isAtRevision,
-} from '../../domain/claim-guards';
+import * as guards from '../../domain/claim-guards';
 import { activeSlotClaim, released } from './claim-docs';
 import type { Transition } from './claim-transitions';
 import { oid } from './object-ids';
@@ -26,22 +18,22 @@ type Transitions =
 export type TransitionOpts<K extends Transitions> = Parameters<ClaimRepository[K]>[0];
 
 export const confirmHold = (opts: TransitionOpts<'confirmHold'>): Transition => ({
-  when: canConfirmHold(opts),
+  when: guards.canConfirmHold(opts),
   set: { status: 'CONFIRMED', createdAt: opts.now, updatedAt: opts.now },
 });
 
 export const releaseHold = (opts: TransitionOpts<'releaseHold'>): Transition => ({
-  when: canReleaseHold(opts),
+  when: guards.canReleaseHold(opts),
   set: { status: 'RELEASED', slotClaim: released(opts.holdId), updatedAt: opts.now },
 });
 
 export const expireHold = (opts: TransitionOpts<'expireHold'>): Transition => ({
-  when: holdHasExpired(opts.now),
+  when: guards.holdHasExpired(opts.now),
   set: { status: 'EXPIRED', slotClaim: released(opts.holdId), updatedAt: opts.now },
 });
 
 export const cancel = (opts: TransitionOpts<'cancel'>): Transition => ({
-  when: canCancel,
+  when: guards.canCancel,
   set: {
     status: 'CANCELLED',
     slotClaim: released(opts.appointmentId),
@@ -55,7 +47,7 @@ export const cancel = (opts: TransitionOpts<'cancel'>): Transition => ({
 export function moveClaim(opts: TransitionOpts<'moveClaim'>): Transition {
   const places = opts.places ?? null;
   return {
-    when: canMove(opts),
+    when: guards.canMove(opts),
     set: {
       slotId: oid(opts.to.slotId),
       slotClaim: activeSlotClaim(opts.to.slotId, opts.appointmentId, places),
@@ -76,12 +68,12 @@ export function moveClaim(opts: TransitionOpts<'moveClaim'>): Transition {
 
 /** Ends a move once the old slot has been given back: the claim forgets it (and its places there). */
 export const completeMove = (opts: TransitionOpts<'completeMove'>): Transition => ({
-  when: hasMoveToComplete,
+  when: guards.hasMoveToComplete,
   set: { previousSlotId: null, previousPlaces: null, updatedAt: opts.now },
 });
 
 /** A change of nothing but the revision: what was decided on `revision` can no longer land. */
 export const fence = (opts: TransitionOpts<'fence'>): Transition => ({
-  when: isAtRevision(opts.revision),
+  when: guards.isAtRevision(opts.revision),
   set: {},
 });

@@ -1,12 +1,4 @@
-import {
-  canCancel,
-  canConfirmHold,
-  canMove,
-  canReleaseHold,
-  hasMoveToComplete,
-  holdHasExpired,
-  isAtRevision,
-} from '../../../src/domain/claim-guards';
+import * as guards from '../../../src/domain/claim-guards';
 import type { ClaimRecord } from '../../../src/domain/types';
 import {
   DuplicateClaimIdError,
@@ -57,7 +49,7 @@ export class FakeClaimRepository extends FakeTable<ClaimRecord> implements Claim
   }
 
   confirmHold(opts: Options<'confirmHold'>): Promise<ClaimRecord | null> {
-    return this.transition(opts.holdId, canConfirmHold(opts), {
+    return this.transition(opts.holdId, guards.canConfirmHold(opts), {
       status: 'CONFIRMED',
       createdAt: opts.now,
       updatedAt: opts.now,
@@ -65,19 +57,25 @@ export class FakeClaimRepository extends FakeTable<ClaimRecord> implements Claim
   }
 
   releaseHold(opts: Options<'releaseHold'>): Promise<ClaimRecord | null> {
-    return this.transition(opts.holdId, canReleaseHold(opts), { status: 'RELEASED', updatedAt: opts.now });
+    return this.transition(opts.holdId, guards.canReleaseHold(opts), {
+      status: 'RELEASED',
+      updatedAt: opts.now,
+    });
   }
 
   expireHold(opts: { holdId: string; now: Date }): Promise<ClaimRecord | null> {
-    return this.transition(opts.holdId, holdHasExpired(opts.now), { status: 'EXPIRED', updatedAt: opts.now });
+    return this.transition(opts.holdId, guards.holdHasExpired(opts.now), {
+      status: 'EXPIRED',
+      updatedAt: opts.now,
+    });
   }
 
   findExpiredHolds(now: Date, limit: number): Promise<ClaimRecord[]> {
-    return this.select(holdHasExpired(now), limit);
+    return this.select(guards.holdHasExpired(now), limit);
   }
 
   cancel(opts: Options<'cancel'>): Promise<ClaimRecord | null> {
-    return this.transition(opts.appointmentId, canCancel, {
+    return this.transition(opts.appointmentId, guards.canCancel, {
       status: 'CANCELLED',
       cancelledAt: opts.now,
       cancellationReason: opts.reason,
@@ -89,7 +87,7 @@ export class FakeClaimRepository extends FakeTable<ClaimRecord> implements Claim
   moveClaim(opts: Options<'moveClaim'>): Promise<ClaimRecord | null> {
     const places = opts.places ?? null;
     const previousPlaces = opts.previousPlaces ?? null;
-    return this.transition(opts.appointmentId, canMove(opts), {
+    return this.transition(opts.appointmentId, guards.canMove(opts), {
       slotId: opts.to.slotId,
       // Between slots of capacity 1 the places fields are left as they are.
       ...(places !== null || previousPlaces !== null ? { places, previousPlaces } : {}),
@@ -103,7 +101,7 @@ export class FakeClaimRepository extends FakeTable<ClaimRecord> implements Claim
   }
 
   async completeMove(opts: { appointmentId: string; now: Date }): Promise<void> {
-    await this.transition(opts.appointmentId, hasMoveToComplete, {
+    await this.transition(opts.appointmentId, guards.hasMoveToComplete, {
       previousSlotId: null,
       previousPlaces: null,
       updatedAt: opts.now,
@@ -111,7 +109,7 @@ export class FakeClaimRepository extends FakeTable<ClaimRecord> implements Claim
   }
 
   async fence(opts: { id: string; revision: number }): Promise<boolean> {
-    return (await this.transition(opts.id, isAtRevision(opts.revision), {})) !== null;
+    return (await this.transition(opts.id, guards.isAtRevision(opts.revision), {})) !== null;
   }
 
   settleTransitions(): Promise<number> {
