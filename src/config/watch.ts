@@ -17,7 +17,10 @@ export interface WatchConfig {
   slowAfterMs: number;
   heartbeatMs: number;
   maxStreamsPerPrincipal: number;
-  /** A service's changes within this long of its previous fan-out go out together; 0: at once. */
+  /**
+   * A service's changes within this long of its previous fan-out go out
+   * together, per 1,000 of its subscribers on the instance (1x to 5x); 0: at once.
+   */
   batchWindowMs: number;
 }
 

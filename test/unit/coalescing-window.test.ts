@@ -3,7 +3,7 @@
  * window of the previous delivery go out together when it closes; the first
  * arrival after a quiet spell goes at once; 0 delivers every arrival at once.
  */
-import { CoalescingWindow } from '../../src/infra/redis/event-log/coalescing-window';
+import { CoalescingWindow, windowFor } from '../../src/infra/redis/event-log/coalescing-window';
 
 /** A window on a hand-driven clock, recording its deliveries with their times. */
 function windowOf(ms: number) {
@@ -88,4 +88,30 @@ it('delivers what it holds when flushed, and nothing once closed', () => {
   advance(100);
   expect(deliveries).toHaveLength(2);
   expect(jest.getTimerCount()).toBe(0);
+});
+
+it('grows with the subscribers: the base per 1,000 of them, from 1x to 5x', () => {
+  expect(windowFor(50, 1)).toBe(50);
+  expect(windowFor(50, 1_000)).toBe(50);
+  expect(windowFor(50, 2_500)).toBe(125);
+  expect(windowFor(50, 5_000)).toBe(250);
+  expect(windowFor(50, 10_000)).toBe(250);
+  expect(windowFor(0, 10_000)).toBe(0);
+});
+
+it('takes a new length from the next delivery on', () => {
+  const { w, deliveries, advance } = windowOf(50);
+  w.add([1]);
+  w.resize(200);
+  advance(10);
+  w.add([2]);
+  advance(189);
+  expect(deliveries).toHaveLength(1);
+  advance(1); // 200 ms after the first delivery
+  expect(deliveries.at(-1)).toEqual([1_200, [2]]);
+  w.resize(50);
+  advance(10);
+  w.add([3]);
+  advance(40);
+  expect(deliveries.at(-1)).toEqual([1_250, [3]]);
 });

@@ -12,6 +12,23 @@
  * the next one. With `windowMs` 0 every arrival is delivered at once, as
  * before the window existed.
  */
+/** Subscribers of a service on one instance per base window (WATCH_BATCH_WINDOW_MS). */
+export const SUBSCRIBERS_PER_WINDOW = 1_000;
+/** The longest window, in base windows. */
+export const MAX_WINDOW_FACTOR = 5;
+
+/**
+ * The window of a service followed by `subscribers` on this instance: the
+ * base window per 1,000 of them, from 1 to 5 base windows. A pass costs one
+ * write per subscriber, so a larger audience gets fewer, larger passes (and
+ * messages): at 10,000 subscribers the fan-out would otherwise take the
+ * whole CPU and fall behind, which costs them more latency than the window.
+ */
+export function windowFor(baseMs: number, subscribers: number): number {
+  const factor = Math.min(MAX_WINDOW_FACTOR, Math.max(1, subscribers / SUBSCRIBERS_PER_WINDOW));
+  return Math.round(baseMs * factor);
+}
+
 export class CoalescingWindow<T> {
   private held: T[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -19,10 +36,15 @@ export class CoalescingWindow<T> {
   private closed = false;
 
   constructor(
-    private readonly windowMs: number,
+    private windowMs: number,
     private readonly deliver: (items: T[]) => void,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /** A new length, from the next arrival or delivery on (0 stays 0: the window is off). */
+  resize(windowMs: number): void {
+    this.windowMs = windowMs;
+  }
 
   /** Items waiting for the window to close. */
   get size(): number {

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { EventSubscription, SlotEvent } from '../../../use-cases/ports';
 import { decodeEntry } from './codec';
-import { CoalescingWindow } from './coalescing-window';
+import { CoalescingWindow, windowFor } from './coalescing-window';
 
 export interface SubscriberHandlers {
   onEvent(event: SlotEvent): void;
@@ -24,7 +24,7 @@ interface Subscriber {
  * subscribers: a subscriber costs a queue entry, not a Redis connection.
  *
  * Events read are delivered to every subscriber in one pass per coalescing
- * window (`windowMs`, see CoalescingWindow): all of them get the same events
+ * window (`baseWindowMs` per 1,000 subscribers, see CoalescingWindow): all of them get the same events
  * in the same turn, so a batched stream sends them as one message, encoded
  * once for every subscriber at the same position. Two positions are kept:
  * where the reader is in the stream, and what has been delivered; only the
@@ -48,10 +48,15 @@ export class ServiceTail {
     private readonly redis: Redis,
     private readonly stream: string,
     private readonly blockMs: number,
-    windowMs: number,
+    private readonly baseWindowMs: number,
     private readonly onEmpty: () => void,
   ) {
-    this.window = new CoalescingWindow(windowMs, (events) => this.deliver(events));
+    this.window = new CoalescingWindow(baseWindowMs, (events) => this.deliver(events));
+  }
+
+  /** The window follows the number of subscribers (windowFor). */
+  private resizeWindow(): void {
+    this.window.resize(windowFor(this.baseWindowMs, this.subscribers.size));
   }
 
   get size(): number {
@@ -70,6 +75,7 @@ export class ServiceTail {
   ): Promise<EventSubscription> {
     const sub: Subscriber = { handlers, after: afterRevision, pending: [], closed: false };
     this.subscribers.add(sub);
+    this.resizeWindow();
     // The live reader starts at the latest revision it knows; history up to
     // that point is read separately, and live events wait in `pending`.
     this.position ??= latest;
@@ -130,6 +136,7 @@ export class ServiceTail {
     sub.closed = true;
     this.subscribers.delete(sub);
     if (this.subscribers.size === 0) this.close();
+    else this.resizeWindow();
   }
 
   close(): void {

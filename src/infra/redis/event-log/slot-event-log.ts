@@ -12,9 +12,9 @@ export interface EventLogSettings {
   /** How long a blocking read waits before looping (and noticing closes). */
   blockMs: number;
   /**
-   * Changes read within this many ms of a service's previous fan-out pass go
-   * to its subscribers together in the next one (CoalescingWindow); 0 delivers
-   * every read at once.
+   * Changes read within this many ms (per 1,000 subscribers, 1x to 5x: see
+   * windowFor) of a service's previous fan-out pass go to its subscribers
+   * together in the next one (CoalescingWindow); 0 delivers every read at once.
    */
   batchWindowMs?: number;
 }
