@@ -6,7 +6,7 @@
  */
 import { status as Code } from '@grpc/grpc-js';
 import { SlotStatus } from '../../../src/gen/booking/v1/resources';
-import { serviceWithSlots } from '../../factories';
+import { serviceWithSlots, timeOfDay } from '../../factories';
 import { changeSummary, WatchEventType, type Watch, type WatchResponse } from '../../support/watch-client';
 import { a, apiA, apiB, b, useTwoWatchApps, watch } from '../../support/watch-app';
 
@@ -98,7 +98,13 @@ describe('resuming from the last revision seen', () => {
   });
 
   it('misses nothing and repeats nothing when it resumes while changes keep coming', async () => {
-    const { service, slotIds } = await serviceWithSlots(apiA);
+    // 96 slots: enough bookings to outlast the hops however fast they go.
+    const { service, slotIds } = await serviceWithSlots(apiA, {
+      timeZone: 'UTC',
+      openingTime: timeOfDay(0),
+      closingTime: timeOfDay(24),
+      slotDurationMinutes: 15,
+    });
     const serviceId = service.id;
     const reference = watch(a.client, { serviceId, sendInitialSnapshot: true }, { label: 'reference' });
     const segments: Watch[] = [
@@ -107,13 +113,23 @@ describe('resuming from the last revision seen', () => {
     await reference.synced();
     await segments[0]!.synced();
 
-    // 16 bookings, alternating instances, one after another; meanwhile the
-    // subscriber hops between instances, resuming from its last revision
-    // without waiting for the changes to settle.
+    // Bookings alternating between instances, one after another, until the
+    // subscriber is done hopping between instances, resuming from its last
+    // revision without waiting for the changes to settle. (The traffic runs as
+    // long as the hops do: a segment opened after the last change would have
+    // nothing to receive.)
+    let hopping = true;
     const traffic = (async () => {
-      for (let i = 0; i < slotIds.length; i++) {
-        await (i % 2 === 0 ? apiA : apiB).bookSlot({ slotId: slotIds[i]!, userId: `hop-${i}` });
+      let booked = 0;
+      while (hopping) {
+        if (booked === slotIds.length) throw new Error(`the ${booked} slots ran out before the hops ended`);
+        await (booked % 2 === 0 ? apiA : apiB).bookSlot({
+          slotId: slotIds[booked]!,
+          userId: `hop-${booked}`,
+        });
+        booked += 1;
       }
+      return booked;
     })();
     for (let hop = 1; hop <= 5; hop++) {
       const current = segments.at(-1)!;
@@ -130,8 +146,10 @@ describe('resuming from the last revision seen', () => {
       );
       segments.push(next);
     }
-    await traffic;
-    await reference.waitForChanges(slotIds.length);
+    await segments.at(-1)!.waitForChanges(2);
+    hopping = false;
+    const booked = await traffic;
+    await reference.waitForChanges(booked);
     await segments
       .at(-1)!
       .waitFor((w) => w.lastRevision() === reference.lastRevision(), 'the last segment to catch up');
@@ -139,6 +157,6 @@ describe('resuming from the last revision seen', () => {
     // Each segment's changes continue where the previous one's ended.
     const stitched = segments.flatMap((w) => w.changes());
     expect(rows(stitched)).toEqual(rows(reference.changes()));
-    expect(new Set(stitched.map((m) => m.slot!.id)).size).toBe(slotIds.length);
+    expect(new Set(stitched.map((m) => m.slot!.id)).size).toBe(booked);
   });
 });
