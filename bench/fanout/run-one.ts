@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { RedisSlotEventLog } from '../../src/infra/redis/event-log';
 import type { SubscriberJob, SubscriberResult } from '../fanout-subscriber';
 import { call, newClient } from '../lib/grpc';
-import { control, cpuMsOf, CpuMeter, findPid, Worker } from '../lib/procs';
+import { control, CpuMeter, findPid, Worker } from '../lib/procs';
 import { summarizeProfile } from '../lib/profile';
 import { log, sh, startServer } from '../lib/server';
 import { mergeAll, sleep } from '../lib/stats';
@@ -125,7 +125,6 @@ export async function runOne(
     const slots = syntheticSlots(serviceId);
     const publisher = new RedisSlotEventLog(redis, { maxLength: 10_000, blockMs: 5_000 }, () => undefined);
     if (env.profile) await control(server.controlPort, '/profile/start');
-    const cpu0 = cpuMsOf(pid);
     // Where the machine's CPU goes while changes flow: the server is one process of several here.
     const redisPid = findPid(['redis-server', `:${new URL(env.redisUrl).port}`]);
     const meter = new CpuMeter(() => ({
@@ -150,8 +149,8 @@ export async function runOne(
       if (now !== received) [received, still] = [now, Date.now()];
       await sleep(100);
     }
-    const cpuMs = cpuMsOf(pid) - cpu0;
     const cpuByRoleS = meter.since(cpuStart);
+    const cpuMs = cpuByRoleS.server! * 1000;
     let profile = null;
     if (env.profile) {
       const file = path.join(env.outDir, `server-${name}.cpuprofile`);
@@ -208,7 +207,7 @@ export async function runOne(
       },
       p99BySecondMs,
       deliveriesPerS: round(delivered / Math.max(0.001, (lastAt - pubStart) / 1000), 0),
-      serverCpuS: round(cpuMs / 1000, 2),
+      serverCpuS: cpuByRoleS.server,
       serverCpuUsPerDelivery: delivered ? round((cpuMs * 1000) / delivered, 2) : null,
       cpuByRoleS,
       rssBytesPerSubscriber: Math.round((mem1.rss - mem0.rss) / opened),

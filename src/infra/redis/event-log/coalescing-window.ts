@@ -13,9 +13,9 @@
  * before the window existed.
  */
 /** Subscribers of a service on one instance per base window (WATCH_BATCH_WINDOW_MS). */
-export const SUBSCRIBERS_PER_WINDOW = 1_000;
+const SUBSCRIBERS_PER_WINDOW = 1_000;
 /** The longest window, in base windows. */
-export const MAX_WINDOW_FACTOR = 5;
+const MAX_WINDOW_FACTOR = 5;
 
 /**
  * The window of a service followed by `subscribers` on this instance: the
@@ -41,7 +41,7 @@ export class CoalescingWindow<T> {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** A new length, from the next arrival or delivery on (0 stays 0: the window is off). */
+  /** A new length, used from the next arrival or delivery on. */
   resize(windowMs: number): void {
     this.windowMs = windowMs;
   }
