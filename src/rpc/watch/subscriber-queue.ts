@@ -15,6 +15,26 @@ export const MAX_CHANGES_PER_MESSAGE = 500;
 type Queued = SlotEvent | WatchSlotAvailabilityResponse;
 const isChange = (q: Queued): q is SlotEvent => !('type' in q);
 
+/**
+ * Queues with something new this turn, flushed together once it is through:
+ * one microtask per turn for a fan-out pass over every subscriber, not one
+ * per subscriber (queueMicrotask makes an async resource for each call).
+ */
+let toFlush: SubscriberQueue[] = [];
+function flushAll(): void {
+  const queues = toFlush;
+  toFlush = [];
+  let failure: { err: unknown } | undefined;
+  for (const q of queues) {
+    try {
+      q.flushQueued();
+    } catch (err) {
+      failure ??= { err }; // the others are still flushed
+    }
+  }
+  if (failure) throw failure.err;
+}
+
 export interface SubscriberQueueSettings {
   /** See WatchSettings.bufferLimit. */
   bufferLimit: number;
@@ -40,7 +60,7 @@ export class SubscriberQueue {
   private blocked = false;
   /** A batched client's change message not yet handed to HTTP/2. */
   private inFlight = false;
-  private flushQueued = false;
+  private flushScheduled = false;
   private ended = false;
   private lastSent = Date.now();
   private slowTimer: NodeJS.Timeout | undefined;
@@ -65,15 +85,16 @@ export class SubscriberQueue {
     }
     this.queue.push(message.type === 'CHANGE' ? message.event : otherMessage(message));
     // Written once the current turn is through: changes read together go out together.
-    if (this.flushQueued) return;
-    this.flushQueued = true;
-    queueMicrotask(this.flushLater);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    if (toFlush.push(this) === 1) queueMicrotask(flushAll);
   }
 
-  private readonly flushLater = (): void => {
-    this.flushQueued = false;
+  /** The turn that queued messages is through (flushAll). */
+  flushQueued(): void {
+    this.flushScheduled = false;
     this.flush();
-  };
+  }
 
   private readonly written = (): void => {
     this.inFlight = false;
