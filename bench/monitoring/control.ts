@@ -33,36 +33,30 @@ const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
 
 function clientSummary(): object {
-  let winners = 0;
-  let winnerOps = 0;
-  let losers = 0;
-  let loserOps = 0;
-  let loserAttempts = 0;
-  let losersWithoutOps = 0;
-  const loserOpsHistogram: Record<string, number> = {};
+  const summary = {
+    clients: clients.size,
+    winners: 0,
+    winnerOps: 0,
+    losers: 0,
+    loserAttempts: 0,
+    loserOps: 0,
+    losersWithoutOps: 0,
+    loserOpsHistogram: {} as Record<string, number>,
+  };
   for (const c of clients.values()) {
     if (c.won) {
-      winners += 1;
-      winnerOps += c.ops;
+      summary.winners += 1;
+      summary.winnerOps += c.ops;
     } else {
-      losers += 1;
-      loserOps += c.ops;
-      loserAttempts += c.attempts;
-      if (c.ops === 0) losersWithoutOps += 1;
+      summary.losers += 1;
+      summary.loserOps += c.ops;
+      summary.loserAttempts += c.attempts;
+      if (c.ops === 0) summary.losersWithoutOps += 1;
       const k = c.ops >= 4 ? '4+' : String(c.ops);
-      loserOpsHistogram[k] = (loserOpsHistogram[k] ?? 0) + 1;
+      summary.loserOpsHistogram[k] = (summary.loserOpsHistogram[k] ?? 0) + 1;
     }
   }
-  return {
-    clients: clients.size,
-    winners,
-    winnerOps,
-    losers,
-    loserAttempts,
-    loserOps,
-    losersWithoutOps,
-    loserOpsHistogram,
-  };
+  return summary;
 }
 
 async function handle(url: URL): Promise<unknown> {

@@ -42,6 +42,14 @@ export function rows(results: R): Row[] {
     met = '',
   ): void => void out.push({ scenario, metric, value, floor, ratio, target, met });
   const p50p99 = (s: Summary): string => `${f1(s.p50)} / ${f1(s.p99)}`;
+  /** Our p50 / p99 latency against the floor's. */
+  const latencyVsFloor = (scenario: string, metric: string, r: R, ratio = ''): void =>
+    add(scenario, metric, p50p99(r.latencyMs as Summary), p50p99((r.floor as R).latencyMs as Summary), ratio);
+  /** The results of a scenario that ran and did not fail (a failure gets its own row, below). */
+  const succeeded = (name: string): R | undefined => {
+    const r = results[name] as R | undefined;
+    return r?.error ? undefined : r;
+  };
   /** A rate of ours against the floor's, and whether it reaches `min` times the floor's. */
   const vsFloor = (scenario: string, metric: string, r: R, key: string, target: string, min: number): void =>
     add(
@@ -59,9 +67,6 @@ export function rows(results: R): Row[] {
       add('1 spread', `FAILED (${key})`, JSON.stringify(s.error).slice(0, 100));
       continue;
     }
-    const fl = s.floor as R;
-    const lat = s.latencyMs as Summary;
-    const flat = fl.latencyMs as Summary;
     vsFloor(
       '1 spread',
       `bookings/s (${String(s.clients)} clients, ${f1(s.durationS)} s)`,
@@ -70,14 +75,12 @@ export function rows(results: R): Row[] {
       '>= 0.70 x floor',
       0.7,
     );
-    add('1 spread', 'p50 / p99 ms', p50p99(lat), p50p99(flat));
+    latencyVsFloor('1 spread', 'p50 / p99 ms', s);
     add('1 spread', 'DB ops per booking', f2(s.dbOpsPerBooking), '2');
   }
-  const h = results.hot as R | undefined;
-  if (h && !h.error) {
+  const h = succeeded('hot');
+  if (h) {
     const fl = h.floor as R;
-    const lat = h.latencyMs as Summary;
-    const flat = fl.latencyMs as Summary;
     add(
       '2 hot slots',
       `successes (${String(h.slots)} slots x ${String(h.clientsPerSlot)})`,
@@ -88,7 +91,7 @@ export function rows(results: R): Row[] {
       yes(h.exactlyOnePerSlot === true),
     );
     vsFloor('2 hot slots', 'requests/s (all BookSlot calls)', h, 'requestsPerS', '>= 5 x floor', 5);
-    add('2 hot slots', 'p50 / p99 ms per call', p50p99(lat), p50p99(flat));
+    latencyVsFloor('2 hot slots', 'p50 / p99 ms per call', h);
     const pc = h.perClientAttribution as R;
     add(
       '2 hot slots',
@@ -145,8 +148,8 @@ export function rows(results: R): Row[] {
       `${String(mem.heapUsed)} / ${String(mem.rss)}`,
     );
   }
-  const g = results.generation as R | undefined;
-  if (g && !g.error) {
+  const g = succeeded('generation');
+  if (g) {
     const fl = g.floor as R;
     add(
       '5 generation',
@@ -158,11 +161,8 @@ export function rows(results: R): Row[] {
       yes(Number(g.ratioToFloor) >= 0.8),
     );
   }
-  const hi = results.history as R | undefined;
-  if (hi && !hi.error) {
-    const fl = hi.floor as R;
-    const lat = hi.latencyMs as Summary;
-    const flat = fl.latencyMs as Summary;
+  const hi = succeeded('history');
+  if (hi) {
     vsFloor(
       '6 history',
       `pages/s (${String(hi.appointments)} appts, pages of ${String(hi.pageSize)})`,
@@ -171,12 +171,12 @@ export function rows(results: R): Row[] {
       '>= 0.80 x floor',
       0.8,
     );
-    add('6 history', 'p50 / p99 ms', p50p99(lat), p50p99(flat), f2(hi.p99RatioToFloor));
+    latencyVsFloor('6 history', 'p50 / p99 ms', hi, f2(hi.p99RatioToFloor));
     add(
       '6 history',
       'DB queries per call',
       `${f2(hi.queriesPerCall)} ${JSON.stringify(hi.queriesPerCallDistribution)}`,
-      f2(fl.queriesPerCall),
+      f2((hi.floor as R).queriesPerCall),
       '',
       'constant',
       yes(hi.constantQueriesPerPage === true),

@@ -44,6 +44,13 @@ export function appointmentStatusFromPb(value: PbAppointmentStatus): Appointment
   );
 }
 
+/** The fields a wire message carries exactly as the record has them (the rest are converted). */
+function asIs<T extends object, K extends keyof T>(record: T, ...keys: K[]): Pick<T, K> {
+  const fields = {} as Pick<T, K>;
+  for (const key of keys) fields[key] = record[key];
+  return fields;
+}
+
 export const timeOfDayToPb = (minute: MinuteOfDay): TimeOfDay => ({
   hours: Math.floor(minute / 60),
   minutes: minute % 60,
@@ -53,22 +60,25 @@ export const timeOfDayToPb = (minute: MinuteOfDay): TimeOfDay => ({
 
 export function serviceToPb(s: ServiceRecord): Service {
   return {
-    id: s.id,
-    name: s.name,
-    description: s.description,
-    address: s.address,
+    ...asIs(
+      s,
+      'id',
+      'name',
+      'description',
+      'address',
+      'timeZone',
+      'slotDurationMinutes',
+      'active',
+      'capacity',
+    ),
     price: { amountMinor: s.price.amountMinor, currencyCode: s.price.currencyCode },
-    timeZone: s.timeZone,
     openingTime: timeOfDayToPb(s.openingMinute),
     closingTime: timeOfDayToPb(s.closingMinute),
-    slotDurationMinutes: s.slotDurationMinutes,
-    active: s.active,
     createTime: s.createdAt,
     updateTime: s.updatedAt,
     providerId: s.providerId ?? '',
     deleteTime: s.deletedAt ?? undefined,
     etag: String(s.revision),
-    capacity: s.capacity,
   };
 }
 
@@ -79,16 +89,11 @@ export function serviceToPb(s: ServiceRecord): Service {
  */
 export function slotToPb(s: SlotRecord, visibleAppointmentId: string | null = null): Slot {
   return {
-    id: s.id,
-    serviceId: s.serviceId,
-    startTime: s.startTime,
-    endTime: s.endTime,
+    ...asIs(s, 'id', 'serviceId', 'startTime', 'endTime', 'revision', 'capacity'),
     status: SLOT_STATUS_TO_PB[s.status],
     appointmentId:
       s.appointmentId !== null && s.appointmentId === visibleAppointmentId ? s.appointmentId : '',
-    revision: s.revision,
     holdExpireTime: s.holdExpiresAt ?? undefined,
-    capacity: s.capacity,
     placesTaken:
       s.capacity > 1
         ? s.placesTaken
@@ -104,16 +109,10 @@ export function slotToPb(s: SlotRecord, visibleAppointmentId: string | null = nu
 export function appointmentToPb(v: AppointmentView): Appointment {
   const a = v.appointment;
   return {
-    id: a.id,
-    userId: a.userId,
-    serviceId: a.serviceId,
-    slotId: a.slotId,
+    ...asIs(a, 'id', 'userId', 'serviceId', 'slotId', 'startTime', 'endTime', 'cancellationReason'),
     status: APPOINTMENT_STATUS_TO_PB[a.status],
-    startTime: a.startTime,
-    endTime: a.endTime,
     createTime: a.createdAt,
     cancelTime: a.cancelledAt ?? undefined,
-    cancellationReason: a.cancellationReason,
     service: v.service ? serviceToPb(v.service) : undefined,
     slot: v.slot ? slotToPb(v.slot, a.id) : undefined,
     rescheduleTime: a.rescheduledAt ?? undefined,

@@ -1,6 +1,4 @@
-import type { PlannedSlot } from '../../domain/slot-plan';
-import type { SlotRecord } from '../../domain/types';
-import type { SlotChange, SlotRepository } from '../../use-cases/ports';
+import type { InsertedSlots, SlotChange, SlotRepository } from '../../use-cases/ports';
 import type { SlotDoc } from './models';
 import { updatedBucketOf } from './buckets';
 import { isDuplicateKeyError, oid } from './object-ids';
@@ -13,6 +11,8 @@ const BEFORE = { returnDocument: 'before' } as const;
 
 /** The options of a method, as the port declares them. */
 type Opts<K extends keyof SlotRepository> = Parameters<SlotRepository[K]>[0];
+/** The positional parameters of a method, as the port declares them. */
+type Args<K extends keyof SlotRepository> = Parameters<SlotRepository[K]>;
 
 /**
  * Slots: the reads of MongoSlotQueries, and the writes. Every write but the
@@ -22,12 +22,8 @@ type Opts<K extends keyof SlotRepository> = Parameters<SlotRepository[K]>[0];
  */
 export class MongoSlotRepository extends MongoSlotQueries implements SlotRepository {
   async insertMissing(
-    serviceId: string,
-    slots: readonly PlannedSlot[],
-    now: Date,
-    blocked: boolean,
-    capacity = 1,
-  ): Promise<{ created: SlotRecord[]; existing: number }> {
+    ...[serviceId, slots, now, blocked, capacity = 1]: Args<'insertMissing'>
+  ): Promise<InsertedSlots> {
     if (slots.length === 0) return { created: [], existing: 0 };
     const service = oid(serviceId);
     const docs: SlotDoc[] = slots.map((s) => ({

@@ -20,19 +20,8 @@ import { appointmentToPb, slotToPb } from '../codec';
 import type { CallContext } from '../unary';
 import * as parse from '../requests';
 
-/** Users' RPCs: proto in, one use case (src/use-cases/<area>/<rpc>.ts), proto out. */
-export function appointmentHandlers(
-  useCases: Pick<
-    UseCases,
-    | 'holdSlot'
-    | 'releaseHold'
-    | 'rescheduleAppointment'
-    | 'bookSlot'
-    | 'cancelAppointment'
-    | 'getAppointment'
-    | 'listAppointments'
-  >,
-) {
+/** Users' RPCs: proto in, the use case named after the RPC (src/use-cases/<area>/<rpc>.ts), proto out. */
+export function appointmentHandlers(useCases: UseCases) {
   return {
     holdSlot: async (req: HoldSlotRequest, ctx: CallContext): Promise<HoldSlotResponse> => {
       const hold = await useCases.holdSlot.run(parse.parseHoldSlot(asUser(req, ctx)));

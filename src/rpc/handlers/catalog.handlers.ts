@@ -22,20 +22,8 @@ import * as parse from '../requests';
 import { parseDeleteService, parseUpdateService } from '../requests';
 import type { CallContext } from '../unary';
 
-/** Providers' RPCs: proto in, one use case (src/use-cases/catalog/<rpc>.ts), proto out. */
-export function catalogHandlers(
-  useCases: Pick<
-    UseCases,
-    | 'createService'
-    | 'getService'
-    | 'listServices'
-    | 'updateService'
-    | 'deleteService'
-    | 'generateSlots'
-    | 'listSlots'
-    | 'setSlotStatus'
-  >,
-) {
+/** Providers' RPCs: proto in, the use case named after the RPC (src/use-cases/catalog/<rpc>.ts), proto out. */
+export function catalogHandlers(useCases: UseCases) {
   return {
     createService: async (req: CreateServiceRequest, ctx: CallContext): Promise<CreateServiceResponse> => {
       const cmd = parse.parseCreateService(req);

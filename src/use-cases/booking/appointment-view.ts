@@ -47,6 +47,31 @@ export async function ownedAppointment(
   return existing;
 }
 
+/**
+ * Runs `write`, an RPC that books or changes `userId`'s appointment, at most
+ * once per request_id (AIP-155; `content` is what a retry must repeat): a
+ * retry is answered with the appointment as it is now. `write` gets the
+ * request key (null without request_id).
+ */
+export function writeOncePerRequest(
+  deps: ViewDeps & Pick<ClaimUseCaseDeps, 'idempotency'>,
+  method: string,
+  cmd: { userId: string; requestId: string },
+  content: Record<string, unknown>,
+  write: (key: string | null) => Promise<AppointmentView>,
+): Promise<AppointmentView> {
+  const key = deps.idempotency.key(method, cmd.userId, cmd.requestId);
+  return deps.idempotency.run(
+    key,
+    content,
+    async () => {
+      const view = await write(key);
+      return { resultId: view.appointment.id, value: view };
+    },
+    (id) => currentView(deps, id),
+  );
+}
+
 export const alreadyCancelled = (appointmentId: string): DomainError =>
   new DomainError('APPOINTMENT_ALREADY_CANCELLED', `appointment ${appointmentId} is already cancelled`, {
     appointmentId,

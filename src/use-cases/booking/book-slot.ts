@@ -5,7 +5,7 @@ import { activeService, slotUnavailable } from '../claims/refusals';
 import type { ConfirmHold } from '../holds/confirm-hold';
 import type { HoldToken } from '../shared/hold-token';
 import { idFromKey } from '../shared/idempotency';
-import { currentView } from './appointment-view';
+import { writeOncePerRequest } from './appointment-view';
 import type { ClaimUseCaseDeps } from './deps';
 import { isFinalRefusal, refuseBooking } from './refuse-booking';
 
@@ -29,8 +29,6 @@ export class BookSlot {
   constructor(private readonly deps: ClaimUseCaseDeps & { confirmHold: ConfirmHold }) {}
 
   run(cmd: BookSlotCommand): Promise<AppointmentView> {
-    const { idempotency } = this.deps;
-    const key = idempotency.key('BookSlot', cmd.userId, cmd.requestId);
     const content = {
       slotId: cmd.slotId,
       userId: cmd.userId,
@@ -39,16 +37,8 @@ export class BookSlot {
       // Only a party: a request of one keeps the fingerprint it had before parties existed.
       ...(cmd.party > 1 && !cmd.hold ? { party: cmd.party } : {}),
     };
-    return idempotency.run(
-      key,
-      content,
-      async () => {
-        const view = cmd.hold
-          ? await this.deps.confirmHold.run(cmd, cmd.hold)
-          : await this.bookFreeSlot(cmd, key);
-        return { resultId: view.appointment.id, value: view };
-      },
-      (id) => currentView(this.deps, id),
+    return writeOncePerRequest(this.deps, 'BookSlot', cmd, content, (key) =>
+      cmd.hold ? this.deps.confirmHold.run(cmd, cmd.hold) : this.bookFreeSlot(cmd, key),
     );
   }
 

@@ -1,5 +1,5 @@
 import type { AppointmentView } from '../../domain/types';
-import { alreadyCancelled, currentView, ownedAppointment, viewOf } from './appointment-view';
+import { alreadyCancelled, ownedAppointment, viewOf, writeOncePerRequest } from './appointment-view';
 import type { ClaimUseCaseDeps } from './deps';
 
 /**
@@ -23,34 +23,33 @@ export class CancelAppointment {
     reason: string;
     requestId: string;
   }): Promise<AppointmentView> {
-    const { idempotency, claims, clock, core } = this.deps;
-    const key = idempotency.key('CancelAppointment', cmd.userId, cmd.requestId);
     const content = { appointmentId: cmd.appointmentId, userId: cmd.userId, reason: cmd.reason };
-    return idempotency.run(
-      key,
-      content,
-      async () => {
-        const existing = await ownedAppointment(this.deps, cmd.appointmentId, cmd.userId);
-        let cancelled = await claims.cancel({
-          appointmentId: cmd.appointmentId,
-          now: clock(),
-          reason: cmd.reason,
-          requestKey: key,
-          known: existing,
-        });
-        if (!cancelled) {
-          const current = (await claims.findById(cmd.appointmentId)) ?? existing;
-          if (key === null || current.cancelRequestKey !== key) throw alreadyCancelled(cmd.appointmentId);
-          cancelled = current; // a retry: finish what the first attempt started
-        }
-        const freed =
-          cancelled.places !== null
-            ? await core.places.leave(cancelled.slotId, cancelled.id, cancelled)
-            : await core.reassign(cancelled.slotId, cancelled.id, { kind: 'none' });
-        // The reply shows the claim and the slot as these writes left them (no reading them again).
-        return { resultId: cancelled.id, value: await viewOf(this.deps, cancelled, freed) };
-      },
-      (id) => currentView(this.deps, id),
-    );
+    return writeOncePerRequest(this.deps, 'CancelAppointment', cmd, content, (key) => this.cancel(cmd, key));
+  }
+
+  private async cancel(
+    cmd: { appointmentId: string; userId: string; reason: string },
+    key: string | null,
+  ): Promise<AppointmentView> {
+    const { claims, clock, core } = this.deps;
+    const existing = await ownedAppointment(this.deps, cmd.appointmentId, cmd.userId);
+    let cancelled = await claims.cancel({
+      appointmentId: cmd.appointmentId,
+      now: clock(),
+      reason: cmd.reason,
+      requestKey: key,
+      known: existing,
+    });
+    if (!cancelled) {
+      const current = (await claims.findById(cmd.appointmentId)) ?? existing;
+      if (key === null || current.cancelRequestKey !== key) throw alreadyCancelled(cmd.appointmentId);
+      cancelled = current; // a retry: finish what the first attempt started
+    }
+    const freed =
+      cancelled.places !== null
+        ? await core.places.leave(cancelled.slotId, cancelled.id, cancelled)
+        : await core.reassign(cancelled.slotId, cancelled.id, { kind: 'none' });
+    // The reply shows the claim and the slot as these writes left them (no reading them again).
+    return viewOf(this.deps, cancelled, freed);
   }
 }

@@ -1,7 +1,7 @@
 import { DomainError } from '../../domain/errors';
 import { partyOf, type AppointmentView, type ClaimRecord, type SlotRecord } from '../../domain/types';
 import { activeService } from '../claims/refusals';
-import { alreadyCancelled, currentView, ownedAppointment } from './appointment-view';
+import { alreadyCancelled, currentView, ownedAppointment, writeOncePerRequest } from './appointment-view';
 import type { ClaimUseCaseDeps } from './deps';
 
 type Deps = Pick<ClaimUseCaseDeps, 'claims' | 'core' | 'idempotency' | 'services' | 'slots' | 'clock'>;
@@ -23,17 +23,9 @@ export class RescheduleAppointment {
     newSlotId: string;
     requestId: string;
   }): Promise<AppointmentView> {
-    const { idempotency } = this.deps;
-    const key = idempotency.key('RescheduleAppointment', cmd.userId, cmd.requestId);
     const content = { appointmentId: cmd.appointmentId, userId: cmd.userId, newSlotId: cmd.newSlotId };
-    return idempotency.run(
-      key,
-      content,
-      async () => {
-        const view = await this.reschedule(cmd, key);
-        return { resultId: view.appointment.id, value: view };
-      },
-      (id) => currentView(this.deps, id),
+    return writeOncePerRequest(this.deps, 'RescheduleAppointment', cmd, content, (key) =>
+      this.reschedule(cmd, key),
     );
   }
 

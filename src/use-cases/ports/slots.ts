@@ -12,6 +12,12 @@ export interface SlotChange {
   after: SlotRecord;
 }
 
+/** What `insertMissing` did: the slots it created, and how many of the planned ones already existed. */
+export interface InsertedSlots {
+  created: SlotRecord[];
+  existing: number;
+}
+
 export interface SlotRepository {
   /**
    * Inserts the slots that do not exist yet (the unique (service, start)
@@ -25,7 +31,7 @@ export interface SlotRepository {
     blocked: boolean,
     /** Places of each slot (default 1). */
     capacity?: number,
-  ): Promise<{ created: SlotRecord[]; existing: number }>;
+  ): Promise<InsertedSlots>;
   findById(id: string): Promise<SlotRecord | null>;
   findByIds(ids: readonly string[]): Promise<SlotRecord[]>;
   /**

@@ -7,22 +7,19 @@ import { status } from '@grpc/grpc-js';
 import type { HoldSlotResponse } from '../../../src/gen/booking/v1/booking_service';
 import { AppointmentStatus, SlotStatus } from '../../../src/gen/booking/v1/resources';
 import { listAllSlots, serviceWithSlots } from '../../factories';
-import {
-  failure,
-  invariantViolations,
-  rpc,
-  startTestApp,
-  violatedFields,
-  type Rpc,
-  type TestApp,
-} from '../../support/harness';
+import { failure, invariantViolations, rpc, violatedFields, type Rpc } from '../../support/harness';
 import { useDescribeApp } from '../../support/describe-app';
 import { holdIdOf, newUser, oid, storeOf, waitUntilPast } from '../../support/holds';
 
 describe('hold expiry (confirm margin 200 ms, no background reconciler)', () => {
-  let t: TestApp;
+  const t = useDescribeApp({
+    HOLD_CONFIRM_MARGIN_MS: '200',
+    HOLD_MAX_TTL_SECONDS: '60',
+    RECONCILER_ENABLED: 'false',
+    RECONCILER_GRACE_MS: '0',
+  });
+  const store = storeOf(() => t);
   let api: Rpc;
-  let store: ReturnType<typeof storeOf>;
   const expired: Partial<
     Record<
       'booking' | 'counting' | 'rehold' | 'reconciler',
@@ -31,14 +28,7 @@ describe('hold expiry (confirm margin 200 ms, no background reconciler)', () => 
   > = {};
 
   beforeAll(async () => {
-    t = await startTestApp({
-      HOLD_CONFIRM_MARGIN_MS: '200',
-      HOLD_MAX_TTL_SECONDS: '60',
-      RECONCILER_ENABLED: 'false',
-      RECONCILER_GRACE_MS: '0',
-    });
     api = rpc(t.client);
-    store = storeOf(() => t);
     // One-second holds for the tests below, each on a service of its own, all expired at once.
     for (const name of ['booking', 'counting', 'rehold', 'reconciler'] as const) {
       const { service, slotIds } = await serviceWithSlots(api);
@@ -50,7 +40,6 @@ describe('hold expiry (confirm margin 200 ms, no background reconciler)', () => 
       new Date(Math.max(...Object.values(expired).map((e) => e.hold.expireTime!.getTime()))),
     );
   });
-  afterAll(() => t.stop());
 
   it('a hold that expires while its owner is booking: HOLD_EXPIRED, and no appointment', async () => {
     const { slotId, user, hold } = expired.booking!;

@@ -4,16 +4,8 @@
  */
 import { AppointmentStatus } from '../../../src/gen/booking/v1/resources';
 import { api } from '../../support/file-app';
-import {
-  appointmentId,
-  ID_LIKE,
-  MALFORMED_IDS,
-  OWNER,
-  refused,
-  serviceId,
-  slotIds,
-  useInvalidInputFixture,
-} from '../../support/invalid-input';
+import { ID_LIKE, MALFORMED_IDS, OWNER, refused, useInvalidInputFixture } from '../../support/invalid-input';
+import * as fixture from '../../support/invalid-input';
 
 useInvalidInputFixture();
 
@@ -24,7 +16,7 @@ describe('BookSlot', () => {
     ['empty', ''],
     ['starting with a dot', '.hidden'],
   ])('refuses a user_id %s, booking nothing', async (_label, userId) => {
-    await refused(() => api.bookSlot({ slotId: slotIds[2]!, userId }), ['user_id']);
+    await refused(() => api.bookSlot({ slotId: fixture.slotIds[2]!, userId }), ['user_id']);
   });
 
   it.each(MALFORMED_IDS)('refuses a slot_id that is %s', async (_label, id) => {
@@ -33,14 +25,19 @@ describe('BookSlot', () => {
 
   it('names every invalid field at once', async () => {
     await refused(
-      () => api.bookSlot({ slotId: `${ID_LIKE}0`, userId: 'has space', serviceId: serviceId.toUpperCase() }),
+      () =>
+        api.bookSlot({
+          slotId: `${ID_LIKE}0`,
+          userId: 'has space',
+          serviceId: fixture.serviceId.toUpperCase(),
+        }),
       ['service_id', 'slot_id', 'user_id'],
     );
   });
 
   it('refuses a malformed service_id for an existing slot, booking nothing', async () => {
     await refused(
-      () => api.bookSlot({ slotId: slotIds[2]!, userId: 'user-1', serviceId: 'xyz' }),
+      () => api.bookSlot({ slotId: fixture.slotIds[2]!, userId: 'user-1', serviceId: 'xyz' }),
       ['service_id'],
     );
   });
@@ -49,7 +46,12 @@ describe('BookSlot', () => {
 describe('CancelAppointment', () => {
   it('refuses a reason over 500 characters, even from the owner, cancelling nothing', async () => {
     await refused(
-      () => api.cancelAppointment({ appointmentId, userId: OWNER, reason: 'r'.repeat(501) }),
+      () =>
+        api.cancelAppointment({
+          appointmentId: fixture.appointmentId,
+          userId: OWNER,
+          reason: 'r'.repeat(501),
+        }),
       ['reason'],
     );
   });
@@ -66,7 +68,10 @@ describe('CancelAppointment', () => {
   });
 
   it('refuses a user_id with spaces', async () => {
-    await refused(() => api.cancelAppointment({ appointmentId, userId: 'own er' }), ['user_id']);
+    await refused(
+      () => api.cancelAppointment({ appointmentId: fixture.appointmentId, userId: 'own er' }),
+      ['user_id'],
+    );
   });
 });
 
@@ -108,14 +113,19 @@ describe('BookSlot and CancelAppointment: hold token and request id', () => {
   it('refuses a malformed hold_token and an overlong request_id on BookSlot, booking nothing', async () => {
     await refused(
       () =>
-        api.bookSlot({ slotId: slotIds[2]!, userId: 'user-1', holdToken: 'nope', requestId: 'r'.repeat(65) }),
+        api.bookSlot({
+          slotId: fixture.slotIds[2]!,
+          userId: 'user-1',
+          holdToken: 'nope',
+          requestId: 'r'.repeat(65),
+        }),
       ['hold_token', 'request_id'],
     );
   });
 
   it('refuses a request_id with a slash on CancelAppointment, cancelling nothing', async () => {
     await refused(
-      () => api.cancelAppointment({ appointmentId, userId: OWNER, requestId: 'a/b' }),
+      () => api.cancelAppointment({ appointmentId: fixture.appointmentId, userId: OWNER, requestId: 'a/b' }),
       ['request_id'],
     );
   });

@@ -5,15 +5,8 @@
 import { SlotStatus } from '../../../src/gen/booking/v1/resources';
 import { localDate } from '../../factories';
 import { api } from '../../support/file-app';
-import {
-  appointmentId,
-  ID_LIKE,
-  OWNER,
-  refused,
-  serviceId,
-  slotIds,
-  useInvalidInputFixture,
-} from '../../support/invalid-input';
+import { ID_LIKE, OWNER, refused, useInvalidInputFixture } from '../../support/invalid-input';
+import * as fixture from '../../support/invalid-input';
 
 useInvalidInputFixture();
 
@@ -27,7 +20,7 @@ describe('HoldSlot', () => {
 
   it('refuses a negative ttl_seconds for an existing slot, holding nothing', async () => {
     await refused(
-      () => api.holdSlot({ slotId: slotIds[3]!, userId: 'user-1', ttlSeconds: -5 }),
+      () => api.holdSlot({ slotId: fixture.slotIds[3]!, userId: 'user-1', ttlSeconds: -5 }),
       ['ttl_seconds'],
     );
   });
@@ -59,7 +52,12 @@ describe('RescheduleAppointment', () => {
 
   it('refuses an uppercase new_slot_id for the owner’s appointment, moving nothing', async () => {
     await refused(
-      () => api.rescheduleAppointment({ appointmentId, userId: OWNER, newSlotId: slotIds[4]!.toUpperCase() }),
+      () =>
+        api.rescheduleAppointment({
+          appointmentId: fixture.appointmentId,
+          userId: OWNER,
+          newSlotId: fixture.slotIds[4]!.toUpperCase(),
+        }),
       ['new_slot_id'],
     );
   });
@@ -68,26 +66,38 @@ describe('RescheduleAppointment', () => {
 describe('the fixture', () => {
   it('is valid: the same requests with the bad field fixed succeed', async () => {
     // Guards against refusals for the wrong reason: the baseline is accepted.
-    await expect(api.getService({ serviceId })).resolves.toBeDefined();
-    await expect(api.listSlots({ serviceId, pageSize: 1 })).resolves.toBeDefined();
-    await expect(api.getAppointment({ appointmentId })).resolves.toBeDefined();
+    await expect(api.getService({ serviceId: fixture.serviceId })).resolves.toBeDefined();
+    await expect(api.listSlots({ serviceId: fixture.serviceId, pageSize: 1 })).resolves.toBeDefined();
+    await expect(api.getAppointment({ appointmentId: fixture.appointmentId })).resolves.toBeDefined();
     await expect(api.listAppointments({ userId: OWNER })).resolves.toMatchObject({
-      appointments: [expect.objectContaining({ id: appointmentId })],
+      appointments: [expect.objectContaining({ id: fixture.appointmentId })],
     });
-    const { appointment } = await api.bookSlot({ slotId: slotIds[2]!, userId: 'user-1', serviceId });
+    const { appointment } = await api.bookSlot({
+      slotId: fixture.slotIds[2]!,
+      userId: 'user-1',
+      serviceId: fixture.serviceId,
+    });
     await expect(
       api.cancelAppointment({ appointmentId: appointment!.id, userId: 'user-1', reason: 'r'.repeat(500) }),
     ).resolves.toBeDefined();
     await expect(
-      api.setSlotStatus({ slotId: slotIds[1]!, status: SlotStatus.SLOT_STATUS_LOCKED }),
+      api.setSlotStatus({ slotId: fixture.slotIds[1]!, status: SlotStatus.SLOT_STATUS_LOCKED }),
     ).resolves.toBeDefined();
-    const held = await api.holdSlot({ slotId: slotIds[3]!, userId: 'user-1', ttlSeconds: 60 });
+    const held = await api.holdSlot({ slotId: fixture.slotIds[3]!, userId: 'user-1', ttlSeconds: 60 });
     await expect(api.releaseHold({ holdToken: held.holdToken, userId: 'user-1' })).resolves.toBeDefined();
     await expect(
-      api.rescheduleAppointment({ appointmentId, userId: OWNER, newSlotId: slotIds[4]! }),
-    ).resolves.toMatchObject({ appointment: { slotId: slotIds[4] } });
+      api.rescheduleAppointment({
+        appointmentId: fixture.appointmentId,
+        userId: OWNER,
+        newSlotId: fixture.slotIds[4]!,
+      }),
+    ).resolves.toMatchObject({ appointment: { slotId: fixture.slotIds[4] } });
     await expect(
-      api.generateSlots({ serviceId, startDate: localDate(2027, 1, 1), endDate: localDate(2028, 1, 1) }),
+      api.generateSlots({
+        serviceId: fixture.serviceId,
+        startDate: localDate(2027, 1, 1),
+        endDate: localDate(2028, 1, 1),
+      }),
     ).resolves.toMatchObject({ createdCount: 366 * 16 });
   });
 });

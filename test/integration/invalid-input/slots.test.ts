@@ -5,14 +5,8 @@
 import { SlotStatus } from '../../../src/gen/booking/v1/resources';
 import { localDate } from '../../factories';
 import { api } from '../../support/file-app';
-import {
-  ID_LIKE,
-  MALFORMED_IDS,
-  refused,
-  serviceId,
-  slotIds,
-  useInvalidInputFixture,
-} from '../../support/invalid-input';
+import { ID_LIKE, MALFORMED_IDS, refused, useInvalidInputFixture } from '../../support/invalid-input';
+import * as fixture from '../../support/invalid-input';
 
 useInvalidInputFixture();
 
@@ -29,14 +23,17 @@ describe('GenerateSlots', () => {
     ['an end before the start', localDate(2027, 5, 2), localDate(2027, 5, 1)],
     ['an impossible end date', localDate(2027, 5, 1), localDate(2027, 4, 31)],
   ])('refuses %s for an existing service, creating no slot', async (_label, startDate, endDate) => {
-    await refused(() => api.generateSlots({ serviceId, startDate, endDate }), ['end_date']);
+    await refused(
+      () => api.generateSlots({ serviceId: fixture.serviceId, startDate, endDate }),
+      ['end_date'],
+    );
   });
 
   it('refuses an uppercase service id', async () => {
     await refused(
       () =>
         api.generateSlots({
-          serviceId: serviceId.toUpperCase(),
+          serviceId: fixture.serviceId.toUpperCase(),
           startDate: localDate(2027, 5, 1),
           endDate: localDate(2027, 5, 1),
         }),
@@ -61,7 +58,7 @@ describe('ListSlots', () => {
   });
 
   it('refuses a negative page_size for an existing service', async () => {
-    await refused(() => api.listSlots({ serviceId, pageSize: -10 }), ['page_size']);
+    await refused(() => api.listSlots({ serviceId: fixture.serviceId, pageSize: -10 }), ['page_size']);
   });
 });
 
@@ -71,7 +68,7 @@ describe('SetSlotStatus', () => {
     ['SLOT_STATUS_UNSPECIFIED', SlotStatus.SLOT_STATUS_UNSPECIFIED],
     ['an unknown value', 7 as SlotStatus],
   ])('refuses the status %s, leaving the slot alone', async (_label, to) => {
-    await refused(() => api.setSlotStatus({ slotId: slotIds[1]!, status: to }), ['status']);
+    await refused(() => api.setSlotStatus({ slotId: fixture.slotIds[1]!, status: to }), ['status']);
   });
 
   it.each(MALFORMED_IDS)('refuses a slot_id that is %s', async (_label, id) => {

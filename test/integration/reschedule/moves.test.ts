@@ -6,27 +6,17 @@ import { status } from '@grpc/grpc-js';
 import { Types } from 'mongoose';
 import { AppointmentStatus, SlotStatus, type Appointment } from '../../../src/gen/booking/v1/resources';
 import { serviceWithSlots } from '../../factories';
-import {
-  failure,
-  invariantViolations,
-  rpc,
-  startTestApp,
-  type Rpc,
-  type TestApp,
-} from '../../support/harness';
+import { failure, invariantViolations, rpc, type Rpc } from '../../support/harness';
+import { useDescribeApp } from '../../support/describe-app';
 import { newUser, oid, storeOf } from '../../support/holds';
 
 describe('RescheduleAppointment', () => {
-  let t: TestApp;
+  const t = useDescribeApp({ RECONCILER_ENABLED: 'false' });
+  const store = storeOf(() => t);
   let api: Rpc;
-  let store: ReturnType<typeof storeOf>;
-
-  beforeAll(async () => {
-    t = await startTestApp({ RECONCILER_ENABLED: 'false' });
+  beforeAll(() => {
     api = rpc(t.client);
-    store = storeOf(() => t);
   });
-  afterAll(() => t.stop());
 
   async function book(slotId: string, userId: string): Promise<Appointment> {
     return (await api.bookSlot({ slotId, userId })).appointment!;

@@ -1,6 +1,11 @@
-import type { PlannedSlot } from '../../../src/domain/slot-plan';
 import { effectiveSlot, pointsAtClaim, type SlotRecord } from '../../../src/domain/types';
-import type { Changed, Cursor, SlotChange, SlotRepository } from '../../../src/use-cases/ports';
+import type {
+  Changed,
+  Cursor,
+  InsertedSlots,
+  SlotChange,
+  SlotRepository,
+} from '../../../src/use-cases/ports';
 import { copy, IdSource } from './ids';
 import { blockedFields, isFree, isServiceBlock, ownerFields, read } from './slot-rows';
 import { FakeTable } from './tables';
@@ -9,6 +14,8 @@ const DAY_MS = 86_400_000;
 
 /** The options of a method, as the port declares them. */
 type Options<K extends keyof SlotRepository> = Parameters<SlotRepository[K]>[0];
+/** The positional parameters of a method, as the port declares them. */
+type Args<K extends keyof SlotRepository> = Parameters<SlotRepository[K]>;
 
 /**
  * Slots in memory, with the semantics MongoSlotRepository gives the use
@@ -21,12 +28,8 @@ export class FakeSlotRepository extends FakeTable<SlotRecord> implements SlotRep
   private readonly ids = new IdSource('51');
 
   insertMissing(
-    serviceId: string,
-    slots: readonly PlannedSlot[],
-    now: Date,
-    blocked: boolean,
-    capacity = 1,
-  ): Promise<{ created: SlotRecord[]; existing: number }> {
+    ...[serviceId, slots, now, blocked, capacity = 1]: Args<'insertMissing'>
+  ): Promise<InsertedSlots> {
     const taken = new Set(
       [...this.rows.values()].filter((s) => s.serviceId === serviceId).map((s) => s.startTime.getTime()),
     );
