@@ -3,12 +3,17 @@
  * refused, naming exactly the invalid fields, changing nothing (fixture: test/support/invalid-input.ts).
  */
 import { SlotStatus } from '../../../src/gen/booking/v1/resources';
-import { localDate } from '../../factories';
+import { futureDate, localDate } from '../../factories';
 import { api } from '../../support/file-app';
 import { ID_LIKE, OWNER, refused, useInvalidInputFixture } from '../../support/invalid-input';
 import * as fixture from '../../support/invalid-input';
 
 useInvalidInputFixture();
+
+const dateIn = (days: number): ReturnType<typeof localDate> => {
+  const { year, month, day } = futureDate(days);
+  return localDate(year, month, day);
+};
 
 describe('HoldSlot', () => {
   it('names every invalid field at once', async () => {
@@ -95,8 +100,9 @@ describe('the fixture', () => {
     await expect(
       api.generateSlots({
         serviceId: fixture.serviceId,
-        startDate: localDate(2027, 1, 1),
-        endDate: localDate(2028, 1, 1),
+        // 366 days that cannot hold the fixture's day (30 days from now).
+        startDate: dateIn(400),
+        endDate: dateIn(765),
       }),
     ).resolves.toMatchObject({ createdCount: 366 * 16 });
   });
