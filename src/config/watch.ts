@@ -5,7 +5,7 @@ export const watchVariables = {
   WATCH_BUFFER_LIMIT: int(10, 1_000_000).default(1_000),
   WATCH_SLOW_AFTER_MS: int(0, 600_000).default(2_000),
   WATCH_HEARTBEAT_MS: int(100, 600_000).default(15_000),
-  WATCH_BATCH_WINDOW_MS: int(0, 10_000).default(50),
+  WATCH_BATCH_WINDOW_MS: int(0, 10_000).default(60),
   EVENTS_MAX_LENGTH: int(100, 10_000_000).default(10_000),
   EVENTS_REPUBLISH_WINDOW_MS: int(1_000, 86_400_000).default(300_000),
   WATCH_MAX_STREAMS_PER_PRINCIPAL: int(1, 100_000).default(20),

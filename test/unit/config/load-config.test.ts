@@ -143,8 +143,8 @@ describe('loadConfig', () => {
     expect(namedVariables(configError({ ...REQUIRED, [name]: value }))).toEqual([name]);
   });
 
-  it('coalesces watch changes for 50 ms by default, and not at all with WATCH_BATCH_WINDOW_MS=0', () => {
-    expect(loadConfig(REQUIRED).watch.batchWindowMs).toBe(50);
+  it('coalesces watch changes for 60 ms by default, and not at all with WATCH_BATCH_WINDOW_MS=0', () => {
+    expect(loadConfig(REQUIRED).watch.batchWindowMs).toBe(60);
     expect(loadConfig({ ...REQUIRED, WATCH_BATCH_WINDOW_MS: '0' }).watch.batchWindowMs).toBe(0);
     expect(loadConfig({ ...REQUIRED, WATCH_BATCH_WINDOW_MS: '10000' }).watch.batchWindowMs).toBe(10_000);
   });
