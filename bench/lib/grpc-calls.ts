@@ -3,7 +3,7 @@
  * the bench's load and the tests that drive the service over gRPC (chaos
  * traffic, pool-wedge) call the generated client the same way.
  */
-import type { Metadata, ServiceError } from '@grpc/grpc-js';
+import { Metadata, type CallOptions, type ServiceError } from '@grpc/grpc-js';
 import { ErrorInfo } from '../../src/gen/google/rpc/error_details';
 import { Status } from '../../src/gen/google/rpc/status';
 
@@ -11,20 +11,20 @@ import { Status } from '../../src/gen/google/rpc/status';
 export type UnaryMethod<Req, Res> = (
   request: Req,
   metadata: Metadata,
-  options: { deadline: Date },
+  options: Partial<CallOptions>,
   callback: (err: ServiceError | null, res: Res) => void,
 ) => unknown;
 
-/** Calls `method` of `client`: `unaryCall(c, c.bookSlot, req, md, deadline)`; rejects with the ServiceError. */
+/** Calls `method` of `client`: `unaryCall(c, c.bookSlot, req, md, { deadline })`; rejects with the ServiceError. */
 export function unaryCall<Req, Res>(
   client: object,
   method: UnaryMethod<Req, Res>,
   request: Req,
-  metadata: Metadata,
-  deadline: Date,
+  metadata = new Metadata(),
+  options: Partial<CallOptions> = {},
 ): Promise<Res> {
   return new Promise((resolve, reject) => {
-    method.call(client, request, metadata, { deadline }, (err, res) => (err ? reject(err) : resolve(res)));
+    method.call(client, request, metadata, options, (err, res) => (err ? reject(err) : resolve(res)));
   });
 }
 

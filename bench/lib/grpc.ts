@@ -28,7 +28,9 @@ export function call<Req, Res>(
 ): Promise<Res> {
   const md = new Metadata();
   for (const [k, v] of Object.entries(opts.metadata ?? {})) md.set(k, v);
-  return unaryCall(client, method, request, md, new Date(Date.now() + (opts.deadlineMs ?? 120_000)));
+  return unaryCall(client, method, request, md, {
+    deadline: new Date(Date.now() + (opts.deadlineMs ?? 120_000)),
+  });
 }
 
 export interface Failure {

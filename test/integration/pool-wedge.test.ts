@@ -55,7 +55,9 @@ async function withDeadline<Req, Res>(
   request: Req,
 ): Promise<Outcome> {
   try {
-    await unaryCall(client, method, request, new Metadata(), new Date(Date.now() + CALL_DEADLINE_MS));
+    await unaryCall(client, method, request, new Metadata(), {
+      deadline: new Date(Date.now() + CALL_DEADLINE_MS),
+    });
     return { ok: true };
   } catch (err) {
     const decoded = decodeError(err);

@@ -4,13 +4,7 @@
  * REDIS_URL), each app on a database of its own, and a real gRPC client.
  */
 import { randomBytes } from 'node:crypto';
-import {
-  credentials,
-  Metadata,
-  type CallOptions,
-  type ClientUnaryCall,
-  type ServiceError,
-} from '@grpc/grpc-js';
+import { credentials, type Metadata } from '@grpc/grpc-js';
 import ConnectionString from 'mongodb-connection-string-url';
 import mongoose, { type Connection } from 'mongoose';
 import { startApp, type RunningApp } from '../../src/app';
@@ -18,6 +12,7 @@ import { loadConfig } from '../../src/config';
 import * as pb from '../../src/gen/booking/v1/booking_service';
 import { BookingServiceClient, BookingServiceService } from '../../src/gen/booking/v1/booking_service';
 import { createLogger, type Logger } from '../../src/logger';
+import { unaryCall, type UnaryMethod } from '../../bench/lib/grpc-calls';
 
 // Kept importable from here, where every test file imports them from.
 export { decodeError, failure, violatedFields, type DecodedError } from './rpc-errors';
@@ -93,26 +88,9 @@ export async function startTestApp(
   };
 }
 
-/** A unary method of the generated client, in its form with call options. */
-export type UnaryMethod<Req, Res> = (
-  request: Req,
-  metadata: Metadata,
-  options: Partial<CallOptions>,
-  callback: (err: ServiceError | null, res: Res) => void,
-) => ClientUnaryCall;
-
-/** Calls a unary method of the generated client and returns a promise. */
-export function call<Req, Res>(
-  client: BookingServiceClient,
-  method: UnaryMethod<Req, Res>,
-  request: Req,
-  metadata = new Metadata(),
-  options: Partial<CallOptions> = {},
-): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    method.call(client, request, metadata, options, (err, res) => (err ? reject(err) : resolve(res)));
-  });
-}
+/** Unary calls as promises: the same helper the bench and chaos traffic use. */
+export const call = unaryCall;
+export type { UnaryMethod };
 
 type ServiceDefinition = typeof BookingServiceService;
 /** The names of the service's unary methods (WatchSlotAvailability streams). */

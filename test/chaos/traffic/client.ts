@@ -92,7 +92,7 @@ export class VirtualClient {
     req: Req,
   ): Promise<Outcome<Res>> {
     const out = await this.t.call(kind, this.rng, requestId, (rpc, md, deadline) =>
-      unaryCall(rpc, method(rpc), req, md, deadline),
+      unaryCall(rpc, method(rpc), req, md, { deadline }),
     );
     this.record(kind, out);
     return out;
