@@ -1,17 +1,3 @@
-/**
- * One delivery per window: what arrives within `windowMs` of the previous
- * delivery is held and delivered together when the window closes, so a
- * service's subscribers get one fan-out pass (one message, one HTTP/2 write
- * per batched stream) per window instead of one per change.
- *
- * The first arrival after a quiet spell (nothing delivered for `windowMs`)
- * goes at once: the window costs latency only while changes come faster than
- * one per window, which is when coalescing them pays. The window counts from
- * the end of the previous delivery, so however long a pass over many
- * subscribers takes, the event loop gets `windowMs` for their writes before
- * the next one. With `windowMs` 0 every arrival is delivered at once, as
- * before the window existed.
- */
 /** Subscribers of a service on one instance per base window (WATCH_BATCH_WINDOW_MS). */
 const SUBSCRIBERS_PER_WINDOW = 1_000;
 /** The longest window, in base windows. */
@@ -29,6 +15,20 @@ export function windowFor(baseMs: number, subscribers: number): number {
   return Math.round(baseMs * factor);
 }
 
+/**
+ * One delivery per window: what arrives within `windowMs` of the previous
+ * delivery is held and delivered together when the window closes, so a
+ * service's subscribers get one fan-out pass (one message, one HTTP/2 write
+ * per batched stream) per window instead of one per change.
+ *
+ * The first arrival after a quiet spell (nothing delivered for `windowMs`)
+ * goes at once: the window costs latency only while changes come faster than
+ * one per window, which is when coalescing them pays. The window counts from
+ * the end of the previous delivery (when every subscriber's queue has the
+ * changes; their writes follow in the same turn), so a long pass does not
+ * shorten the gap before the next. With `windowMs` 0 every arrival is
+ * delivered at once, as before the window existed.
+ */
 export class CoalescingWindow<T> {
   private held: T[] = [];
   private timer: NodeJS.Timeout | undefined;

@@ -24,12 +24,12 @@ interface Subscriber {
  * subscribers: a subscriber costs a queue entry, not a Redis connection.
  *
  * Events read are delivered to every subscriber in one pass per coalescing
- * window (`baseWindowMs` per 1,000 subscribers, see CoalescingWindow): all of them get the same events
- * in the same turn, so a batched stream sends them as one message, encoded
- * once for every subscriber at the same position. Two positions are kept:
- * where the reader is in the stream, and what has been delivered; only the
- * latter is a starting point or a resume point (held events are not yet
- * anyone's).
+ * window (`baseWindowMs` per 1,000 subscribers: windowFor, CoalescingWindow):
+ * all of them get the same events in the same turn, so a batched stream
+ * sends them as one message, encoded once for every subscriber at the same
+ * position. Two positions are kept: where the reader is in the stream, and
+ * what has been delivered; only the latter is a starting point or a resume
+ * point (held events are not yet anyone's).
  */
 export class ServiceTail {
   private readonly subscribers = new Set<Subscriber>();
